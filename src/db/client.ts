@@ -1,0 +1,61 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import * as schema from './schema.ts';
+
+type Schema = typeof schema;
+
+/** The one database type the domain modules see, whichever driver is underneath. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Either the database or an open transaction: domain functions that compose take this. */
+export type Queryable = Database | Transaction;
+
+export interface DatabaseHandle {
+  readonly db: Database;
+  readonly driver: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+const POOL_SIZE = 20;
+/** Waiting longer than this for a connection means the database is in trouble: fail the request. */
+const CONNECT_TIMEOUT_MS = 3_000;
+/** No single statement of this service should run for longer; a stuck one must not hold a request. */
+const STATEMENT_TIMEOUT_MS = 10_000;
+
+export async function openPostgres(url: string): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POOL_SIZE,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
+    application_name: 'wallet-service',
+  });
+  // An idle client losing its connection (a database restart) must not crash the process; the
+  // pool drops it and the next request gets a fresh connection.
+  pool.on('error', () => {});
+  return {
+    db: drizzlePg(pool, { schema }) as unknown as Database,
+    driver: 'postgres',
+    close: () => pool.end(),
+  };
+}
+
+export async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+  const client = await PGlite.create(dataDir);
+  return {
+    db: drizzlePglite(client, { schema }) as unknown as Database,
+    driver: 'pglite',
+    close: () => client.close(),
+  };
+}
+
+/** Runs raw SQL and returns its rows; both drivers answer with a `rows` array. */
+export async function queryRows<Row>(db: Queryable, query: SQL): Promise<Row[]> {
+  const result = (await db.execute(query)) as unknown as { rows: Row[] };
+  return result.rows;
+}

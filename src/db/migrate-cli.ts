@@ -1,0 +1,16 @@
+import { loadConfig } from '../config.ts';
+import { openPglite, openPostgres } from './client.ts';
+import { runMigrations } from './migrate.ts';
+
+const config = loadConfig();
+const handle = config.databaseUrl
+  ? await openPostgres(config.databaseUrl)
+  : await openPglite(`${config.dataDir}/pglite`);
+try {
+  const applied = await runMigrations(handle.db);
+  console.log(
+    applied.length === 0 ? 'Database schema is up to date' : `Applied ${applied.length} migration(s)`,
+  );
+} finally {
+  await handle.close();
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authenticate } from '../auth/authenticate.ts';
+import type { Principal } from '../auth/permissions.ts';
+import type { Queryable } from '../db/client.ts';
+import { AppError } from '../errors.ts';
+
+function singleHeader(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  if (Array.isArray(value)) {
+    throw new AppError(400, 'ambiguous_credentials', `Send the ${name} header once`);
+  }
+  return value;
+}
+
+/**
+ * Routes opt in with `config.auth`; this turns their credentials into `request.principal` before
+ * anything else runs, and documents each route's security and required permission in OpenAPI.
+ */
+export function registerAuthentication(
+  app: FastifyInstance,
+  deps: { db: Queryable; jwtSecret: Uint8Array },
+): void {
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRoute', (route) => {
+    const policy = route.config?.auth;
+    if (!policy) return;
+    route.schema ??= {};
+    const schema = route.schema as Record<string, unknown>;
+    schema.security = policy.allowApiKey ? [{ bearerAuth: [] }, { apiKeyAuth: [] }] : [{ bearerAuth: [] }];
+    if (policy.permission) schema['x-required-permission'] = policy.permission;
+    const access = policy.allowApiKey
+      ? `Bearer JWT, or an API key with the \`${policy.permission}\` permission.`
+      : 'Bearer JWT only; API keys are refused.';
+    schema.description = [schema.description, `**Access:** ${access}`].filter(Boolean).join('\n\n');
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const policy = request.routeOptions.config.auth;
+    if (!policy) return;
+    request.principal = await authenticate(
+      { authorization: singleHeader(request, 'authorization'), apiKey: singleHeader(request, 'x-api-key') },
+      policy,
+      deps,
+    );
+  });
+}
+
+/** The principal of a protected route's request; reaching a handler without one is a bug. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error(`Route ${request.routeOptions.url} has no auth policy`);
+  return request.principal;
+}

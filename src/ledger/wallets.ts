@@ -1,0 +1,45 @@
+import { eq } from 'drizzle-orm';
+import type { Queryable } from '../db/client.ts';
+import { accounts, wallets } from '../db/schema.ts';
+import { AppError, invariant } from '../errors.ts';
+import { generateWalletNumber } from './wallet-number.ts';
+
+/** A collision among 10^12 numbers is rare; this many in a row means something else is wrong. */
+const MAX_WALLET_NUMBER_ATTEMPTS = 10;
+
+export interface Wallet {
+  accountId: bigint;
+  walletNumber: string;
+  balance: bigint;
+}
+
+/** Opens the user's wallet (a ledger account with a wallet number); call inside a transaction. */
+export async function openWallet(tx: Queryable, userId: string): Promise<Wallet> {
+  const [account] = await tx.insert(accounts).values({ kind: 'wallet' }).returning({ id: accounts.id });
+  invariant(account, 'account insert returned a row');
+  for (let attempt = 0; attempt < MAX_WALLET_NUMBER_ATTEMPTS; attempt++) {
+    const inserted = await tx
+      .insert(wallets)
+      .values({ accountId: account.id, userId, walletNumber: generateWalletNumber() })
+      .onConflictDoNothing({ target: wallets.walletNumber })
+      .returning({ walletNumber: wallets.walletNumber });
+    if (inserted[0]) return { accountId: account.id, walletNumber: inserted[0].walletNumber, balance: 0n };
+  }
+  throw new Error(`No free wallet number after ${MAX_WALLET_NUMBER_ATTEMPTS} attempts`);
+}
+
+export async function findWalletByUser(db: Queryable, userId: string): Promise<Wallet | undefined> {
+  const [row] = await db
+    .select({ accountId: wallets.accountId, walletNumber: wallets.walletNumber, balance: accounts.balance })
+    .from(wallets)
+    .innerJoin(accounts, eq(accounts.id, wallets.accountId))
+    .where(eq(wallets.userId, userId));
+  return row;
+}
+
+/** The caller's wallet; a valid token for a user without one means the user was removed. */
+export async function getWalletOfUser(db: Queryable, userId: string): Promise<Wallet> {
+  const wallet = await findWalletByUser(db, userId);
+  if (!wallet) throw new AppError(404, 'wallet_not_found', 'No wallet belongs to this user');
+  return wallet;
+}

@@ -1,0 +1,133 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, TEST_JWT_SECRET, type TestApp, type TestUser } from './support/app.ts';
+
+let t: TestApp;
+let alice: TestUser;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  alice = await t.createUser('alice@example.com');
+});
+afterAll(() => t.close());
+
+async function expectProblem(response: Response, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = await response.json();
+  expect(body).toMatchObject({ status, code, type: `urn:wallet:problem:${code}` });
+  expect(typeof body.title).toBe('string');
+  expect(typeof body.detail).toBe('string');
+  return body;
+}
+
+describe('HTTP basics', () => {
+  it('answers liveness and readiness', async () => {
+    expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${t.url}/readyz`)).json()).toEqual({ status: 'ready' });
+  });
+
+  it('renders unknown routes as problem+json 404 and echoes a request id', async () => {
+    const response = await fetch(`${t.url}/no/such/route`, { headers: { 'x-request-id': 'trace-123' } });
+    const body = await expectProblem(response, 404, 'not_found');
+    expect(body.request_id).toBe('trace-123');
+    expect(response.headers.get('x-request-id')).toBe('trace-123');
+  });
+
+  it('refuses bodies over 1 MiB with problem+json 413', async () => {
+    const response = await fetch(`${t.url}/wallet/balance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(1024 * 1024) }),
+    });
+    await expectProblem(response, 413, 'payload_too_large');
+  });
+
+  it('serves the OpenAPI 3.1 document and the interactive docs', async () => {
+    const document = await (await fetch(`${t.url}/openapi.json`)).json();
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.paths['/wallet/balance'].get.security).toEqual([{ bearerAuth: [] }, { apiKeyAuth: [] }]);
+    expect(document.paths['/wallet/balance'].get['x-required-permission']).toBe('read');
+    expect(document.components.securitySchemes).toHaveProperty('bearerAuth');
+    expect(document.components.securitySchemes).toHaveProperty('apiKeyAuth');
+    const docs = await fetch(`${t.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toMatch(/swagger/i);
+  });
+});
+
+describe('JWT authentication', () => {
+  const balance = (headers: Record<string, string>) => fetch(`${t.url}/wallet/balance`, { headers });
+
+  it('returns a zero balance and the wallet number to a signed-in user', async () => {
+    const response = await balance(alice.auth);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ balance: 0, currency: 'NGN', wallet_number: alice.walletNumber });
+  });
+
+  it('requires credentials', async () => {
+    await expectProblem(await balance({}), 401, 'unauthenticated');
+  });
+
+  it('refuses a tampered token', async () => {
+    const [header, payload, signature] = alice.token.split('.');
+    const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
+    const forged = Buffer.from(
+      JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' }),
+    ).toString('base64url');
+    await expectProblem(
+      await balance({ authorization: `Bearer ${header}.${forged}.${signature}` }),
+      401,
+      'invalid_token',
+    );
+  });
+
+  it('refuses alg none', async () => {
+    const claims = JSON.parse(Buffer.from(alice.token.split('.')[1] as string, 'base64url').toString());
+    const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    await expectProblem(await balance({ authorization: `Bearer ${header}.${body}.` }), 401, 'invalid_token');
+  });
+
+  it('refuses a token signed with another key', async () => {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(alice.id)
+      .setIssuer('wallet-service')
+      .setAudience('wallet-service')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('another-secret-that-is-long-enough-to-sign'));
+    await expectProblem(await balance({ authorization: `Bearer ${token}` }), 401, 'invalid_token');
+  });
+
+  it('refuses an expired token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(alice.id)
+      .setIssuer('wallet-service')
+      .setAudience('wallet-service')
+      .setIssuedAt(now - 7200)
+      .setExpirationTime(now - 3600)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const body = await expectProblem(
+      await balance({ authorization: `Bearer ${token}` }),
+      401,
+      'invalid_token',
+    );
+    expect(body.detail).toMatch(/expired/);
+  });
+
+  it('refuses a malformed Authorization header', async () => {
+    await expectProblem(await balance({ authorization: `Basic abc` }), 401, 'invalid_token');
+  });
+
+  it('refuses both credentials at once', async () => {
+    await expectProblem(
+      await balance({ ...alice.auth, 'x-api-key': 'sk_test_x' }),
+      400,
+      'ambiguous_credentials',
+    );
+  });
+});

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { issueAccessToken } from '../../src/auth/jwt.ts';
+import { signInUser } from '../../src/auth/users.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/client.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  token: string;
+  walletNumber: string;
+  /** Headers for a request as this user through their JWT. */
+  auth: { authorization: string };
+}
+
+export interface TestApp {
+  url: string;
+  app: FastifyInstance;
+  db: Database;
+  database: TestDatabase;
+  config: Config;
+  /** Creates (or finds) a user with a wallet without going through Google, and a JWT for them. */
+  createUser(email?: string): Promise<TestUser>;
+  close(): Promise<void>;
+}
+
+let userCounter = 0;
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: '/tmp/wallet-test-data',
+    ...env,
+  });
+}
+
+/** A real app on a real database, listening on an ephemeral loopback port. */
+export async function startTestApp(options: { env?: Record<string, string> } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = testConfig(options.env);
+  const app = await buildApp({ config, database: database.handle });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const db = database.handle.db;
+  return {
+    url,
+    app,
+    db,
+    database,
+    config,
+    async createUser(email = `user${++userCounter}-${process.pid}@example.com`) {
+      const user = await signInUser(db, {
+        subject: `sub-${email}`,
+        email,
+        name: email.split('@')[0] ?? null,
+      });
+      const { token } = await issueAccessToken(user.id, config.jwtSecret, config.jwtTtlSeconds);
+      return {
+        id: user.id,
+        email,
+        token,
+        walletNumber: user.walletNumber,
+        auth: { authorization: `Bearer ${token}` },
+      };
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
