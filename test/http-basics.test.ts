@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_JWT_SECRET, type TestApp, type TestUser } from './support/app.ts';
+import { expectProblem, json } from './support/http.ts';
 
 let t: TestApp;
 let alice: TestUser;
@@ -10,16 +11,6 @@ beforeAll(async () => {
   alice = await t.createUser('alice@example.com');
 });
 afterAll(() => t.close());
-
-async function expectProblem(response: Response, status: number, code: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = await response.json();
-  expect(body).toMatchObject({ status, code, type: `urn:wallet:problem:${code}` });
-  expect(typeof body.title).toBe('string');
-  expect(typeof body.detail).toBe('string');
-  return body;
-}
 
 describe('HTTP basics', () => {
   it('answers liveness and readiness', async () => {
@@ -44,7 +35,7 @@ describe('HTTP basics', () => {
   });
 
   it('serves the OpenAPI 3.1 document and the interactive docs', async () => {
-    const document = await (await fetch(`${t.url}/openapi.json`)).json();
+    const document = await json(await fetch(`${t.url}/openapi.json`));
     expect(document.openapi).toBe('3.1.0');
     expect(document.paths['/wallet/balance'].get.security).toEqual([{ bearerAuth: [] }, { apiKeyAuth: [] }]);
     expect(document.paths['/wallet/balance'].get['x-required-permission']).toBe('read');
@@ -71,7 +62,9 @@ describe('JWT authentication', () => {
 
   it('refuses a tampered token', async () => {
     const [header, payload, signature] = alice.token.split('.');
-    const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
+    const claims: Record<string, unknown> = JSON.parse(
+      Buffer.from(payload as string, 'base64url').toString(),
+    );
     const forged = Buffer.from(
       JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' }),
     ).toString('base64url');
@@ -83,7 +76,9 @@ describe('JWT authentication', () => {
   });
 
   it('refuses alg none', async () => {
-    const claims = JSON.parse(Buffer.from(alice.token.split('.')[1] as string, 'base64url').toString());
+    const claims: Record<string, unknown> = JSON.parse(
+      Buffer.from(alice.token.split('.')[1] as string, 'base64url').toString(),
+    );
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
     await expectProblem(await balance({ authorization: `Bearer ${header}.${body}.` }), 401, 'invalid_token');
