@@ -138,6 +138,15 @@ function resolveJwtSecret(env: Env, nodeEnv: Config['nodeEnv'], dataDir: string)
   return new TextEncoder().encode(generated);
 }
 
+/** Reads `.env` into the environment when the file exists; variables already set win. */
+export function loadDotEnv(): void {
+  try {
+    process.loadEnvFile();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = parseNodeEnv(env);
   const port = parsePort(env);

@@ -1,7 +1,8 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig, loadDotEnv } from '../config.ts';
 import { openPglite, openPostgres } from './client.ts';
 import { runMigrations } from './migrate.ts';
 
+loadDotEnv();
 const config = loadConfig();
 const handle = config.databaseUrl
   ? await openPostgres(config.databaseUrl)

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { Database, Queryable, Transaction } from '../db/client.ts';
+import { idempotencyKeys } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+
+/** As Stripe: keys up to 255 printable characters, remembered for at least 24 hours. */
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,255}$';
+const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
+export const IDEMPOTENCY_RETENTION_HOURS = 24;
+
+export interface IdempotencyScope {
+  userId: string;
+  key: string;
+  /** SHA-256 of method, path and canonical body: the same key with another request is refused. */
+  requestHash: string;
+}
+
+/** A response as it was first sent: replayed byte-for-byte in meaning on a retry. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+/** A domain refusal as first answered; replayed as the same problem. */
+interface StoredRefusal {
+  status: number;
+  code: string;
+  message: string;
+  extensions: Record<string, unknown>;
+}
+
+/** What to answer: a response to send, or a domain refusal to render as a problem. */
+export type IdempotentOutcome<T> =
+  | { replayed: boolean; response: T | StoredResponse }
+  | { replayed: boolean; refusal: AppError };
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function idempotencyScope(
+  userId: string,
+  key: string | undefined,
+  request: { method: string; path: string; body: unknown },
+): IdempotencyScope | undefined {
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new AppError(
+      400,
+      'validation_failed',
+      'headers.idempotency-key: must be 1 to 255 printable ASCII characters',
+    );
+  }
+  const requestHash = createHash('sha256')
+    .update(`${request.method.toUpperCase()} ${request.path}\n${canonicalJson(request.body)}`)
+    .digest('hex');
+  return { userId, key, requestHash };
+}
+
+function isStoredRefusal(body: unknown): body is { refusal: StoredRefusal } {
+  return typeof body === 'object' && body !== null && 'refusal' in body;
+}
+
+/**
+ * Claims the key for this request inside `tx`. A concurrent request holding the same key in an
+ * uncommitted transaction makes this insert wait until that transaction ends, so concurrent
+ * retries are serialized by PostgreSQL itself: the later one then finds the stored response.
+ * Returns the stored response when the key has already been answered.
+ */
+export async function claimIdempotencyKey(
+  tx: Queryable,
+  scope: IdempotencyScope,
+): Promise<IdempotentOutcome<never> | undefined> {
+  const inserted = await tx
+    .insert(idempotencyKeys)
+    .values({ userId: scope.userId, key: scope.key, requestHash: scope.requestHash, state: 'in_progress' })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key });
+  if (inserted.length > 0) return undefined;
+
+  const [existing] = await tx
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, scope.userId), eq(idempotencyKeys.key, scope.key)));
+  if (!existing) {
+    throw new AppError(
+      409,
+      'idempotency_request_in_progress',
+      'A request with this Idempotency-Key is still running',
+    );
+  }
+  if (existing.requestHash !== scope.requestHash) {
+    throw new AppError(
+      409,
+      'idempotency_key_reused',
+      'This Idempotency-Key was used with a different request; use a new key for a new request',
+    );
+  }
+  if (existing.state !== 'completed' || existing.responseStatus === null) {
+    throw new AppError(
+      409,
+      'idempotency_request_in_progress',
+      'A request with this Idempotency-Key is still running',
+    );
+  }
+  if (isStoredRefusal(existing.responseBody)) {
+    const { status, code, message, extensions } = existing.responseBody.refusal;
+    return { replayed: true, refusal: new AppError(status, code, message, extensions) };
+  }
+  return { replayed: true, response: { status: existing.responseStatus, body: existing.responseBody } };
+}
+
+export async function storeIdempotentResponse(
+  tx: Queryable,
+  scope: IdempotencyScope,
+  response: StoredResponse,
+): Promise<void> {
+  await tx
+    .update(idempotencyKeys)
+    .set({
+      state: 'completed',
+      responseStatus: response.status,
+      responseBody: response.body,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(idempotencyKeys.userId, scope.userId), eq(idempotencyKeys.key, scope.key)));
+}
+
+async function storeRefusal(tx: Queryable, scope: IdempotencyScope, error: AppError): Promise<void> {
+  const refusal: StoredRefusal = {
+    status: error.status,
+    code: error.code,
+    message: error.message,
+    extensions: { ...error.extensions },
+  };
+  await storeIdempotentResponse(tx, scope, { status: error.status, body: { refusal } });
+}
+
+/**
+ * Runs `work` in one database transaction together with the idempotency record: the stored
+ * response can never disagree with what happened, even across a crash. Without a scope it is a
+ * plain transaction. A domain refusal (4xx) is remembered like a success and its changes undone;
+ * anything else rolls back everything, key included, so the client may retry.
+ */
+export async function runIdempotent<T extends StoredResponse>(
+  db: Database,
+  scope: IdempotencyScope | undefined,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<IdempotentOutcome<T>> {
+  if (!scope) return { replayed: false, response: await db.transaction(work) };
+  return db.transaction(async (tx): Promise<IdempotentOutcome<T>> => {
+    const stored = await claimIdempotencyKey(tx, scope);
+    if (stored) return stored;
+    try {
+      const response = await tx.transaction(work);
+      await storeIdempotentResponse(tx, scope, response);
+      return { replayed: false, response };
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      await storeRefusal(tx, scope, error);
+      return { replayed: false, refusal: error };
+    }
+  });
+}
+
+/** Forgets keys older than the retention period; returns how many were deleted. */
+export async function purgeExpiredIdempotencyKeys(db: Queryable, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - IDEMPOTENCY_RETENTION_HOURS * 3600_000);
+  const deleted = await db
+    .delete(idempotencyKeys)
+    .where(lt(idempotencyKeys.createdAt, cutoff))
+    .returning({ key: idempotencyKeys.key });
+  return deleted.length;
+}

@@ -1,0 +1,91 @@
+import { sql } from 'drizzle-orm';
+import { type Queryable, queryRows } from '../db/client.ts';
+import { AppError } from '../errors.ts';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export interface HistoryItem {
+  id: string;
+  reference: string;
+  type: 'deposit' | 'transfer';
+  direction: 'credit' | 'debit';
+  /** Always positive; `direction` tells which way it moved. */
+  amount: bigint;
+  status: 'success';
+  counterpartyWalletNumber: string | null;
+  createdAt: Date;
+}
+
+export interface HistoryPage {
+  items: HistoryItem[];
+  /** Opaque; absent on the last page. */
+  nextCursor: string | undefined;
+}
+
+/**
+ * The cursor is the last entry id seen. Entries of one account get their ids while the account
+ * row is locked, so ids grow in commit order per account and a page boundary never skips a row
+ * that commits later.
+ */
+function encodeCursor(entryId: string): string {
+  return Buffer.from(`e:${entryId}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): bigint {
+  const match = /^e:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new AppError(400, 'invalid_cursor', 'The cursor is not one this service issued');
+  return BigInt(match[1] as string);
+}
+
+interface HistoryRow {
+  entry_id: string;
+  amount: string;
+  transaction_id: string;
+  reference: string;
+  kind: 'deposit' | 'transfer';
+  created_at: Date | string;
+  counterparty_wallet_number: string | null;
+}
+
+/** One page of the wallet's movements, newest first, walking the (account_id, id) index. */
+export async function listWalletHistory(
+  db: Queryable,
+  accountId: bigint,
+  options: { limit: number; cursor: string | undefined },
+): Promise<HistoryPage> {
+  const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+  const rows = await queryRows<HistoryRow>(
+    db,
+    sql`select e.id as entry_id, e.amount, t.id as transaction_id, t.reference, t.kind, t.created_at,
+               (select w.wallet_number
+                  from ledger_entries other
+                  join wallets w on w.account_id = other.account_id
+                 where other.transaction_id = e.transaction_id and other.account_id <> e.account_id
+                 limit 1) as counterparty_wallet_number
+          from ledger_entries e
+          join ledger_transactions t on t.id = e.transaction_id
+         where e.account_id = ${accountId}
+           ${before === undefined ? sql`` : sql`and e.id < ${before}`}
+         order by e.id desc
+         limit ${options.limit + 1}`,
+  );
+  const page = rows.slice(0, options.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((row) => {
+      const amount = BigInt(row.amount);
+      return {
+        id: row.transaction_id,
+        reference: row.reference,
+        type: row.kind,
+        direction: amount > 0n ? 'credit' : 'debit',
+        amount: amount > 0n ? amount : -amount,
+        status: 'success',
+        counterpartyWalletNumber: row.counterparty_wallet_number,
+        createdAt: new Date(row.created_at),
+      };
+    }),
+    nextCursor: rows.length > options.limit && last ? encodeCursor(last.entry_id) : undefined,
+  };
+}
