@@ -1,12 +1,70 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/client.ts';
 import { principalOf } from '../http/authentication.ts';
+import { IDEMPOTENCY_KEY_PATTERN, idempotencyScope, runIdempotent } from '../http/idempotency.ts';
+import { replyWithOutcome } from '../http/idempotent-reply.ts';
+import { DEFAULT_PAGE_SIZE, listWalletHistory, MAX_PAGE_SIZE } from '../ledger/history.ts';
+import { transfer } from '../ledger/transfer.ts';
 import { getWalletOfUser } from '../ledger/wallets.ts';
+
+/** SPEC: a request amount is a JSON integer from 1 kobo to ₦1bn. */
+export const TransferAmount = Type.Integer({
+  minimum: 1,
+  maximum: 100_000_000_000,
+  description: 'Amount in kobo',
+});
+const WalletNumber = Type.String({
+  pattern: '^[0-9]{13}$',
+  description: '13 digits, the last a Luhn check digit',
+});
 
 export const Balance = Type.Object({
   balance: Type.Integer({ description: 'Balance in kobo' }),
   currency: Type.Literal('NGN'),
-  wallet_number: Type.String({ pattern: '^[0-9]{13}$' }),
+  wallet_number: WalletNumber,
+});
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      pattern: IDEMPOTENCY_KEY_PATTERN,
+      description: 'Makes a retry return the first response instead of acting twice (kept 24 hours)',
+    }),
+  ),
+});
+
+const TransferRequest = Type.Object(
+  { wallet_number: WalletNumber, amount: TransferAmount },
+  { additionalProperties: false },
+);
+const TransferResponse = Type.Object({
+  status: Type.Literal('success'),
+  message: Type.Literal('Transfer completed'),
+  reference: Type.String(),
+  amount: Type.Integer(),
+  recipient_wallet_number: WalletNumber,
+  balance: Type.Integer({ description: 'Your balance after the transfer, in kobo' }),
+});
+
+const HistoryQuery = Type.Object(
+  {
+    // Query strings are text: the limit is parsed after a strict pattern check, not coerced.
+    limit: Type.Optional(
+      Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: `1 to ${MAX_PAGE_SIZE}` }),
+    ),
+    cursor: Type.Optional(Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })),
+  },
+  { additionalProperties: false },
+);
+const HistoryItem = Type.Object({
+  id: Type.String(),
+  reference: Type.String(),
+  type: Type.Union([Type.Literal('deposit'), Type.Literal('transfer')]),
+  direction: Type.Union([Type.Literal('credit'), Type.Literal('debit')]),
+  amount: Type.Integer({ description: 'Kobo, always positive' }),
+  status: Type.Literal('success'),
+  counterparty_wallet_number: Type.Union([WalletNumber, Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
 });
 
 export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
@@ -23,6 +81,81 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
         currency: 'NGN' as const,
         wallet_number: wallet.walletNumber,
       };
+    },
+  );
+
+  app.post(
+    '/wallet/transfer',
+    {
+      config: { auth: { allowApiKey: true, permission: 'transfer' } },
+      schema: {
+        tags: ['wallet'],
+        summary: 'Move money to another wallet, at once and atomically',
+        headers: IdempotencyHeaders,
+        body: TransferRequest,
+        response: { 200: TransferResponse },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = principalOf(request);
+      const scope = idempotencyScope(userId, request.headers['idempotency-key'], {
+        method: request.method,
+        path: request.routeOptions.url ?? request.url,
+        body: request.body,
+      });
+      const outcome = await runIdempotent(db, scope, async (tx) => {
+        const result = await transfer(tx, {
+          senderUserId: userId,
+          recipientWalletNumber: request.body.wallet_number,
+          amount: BigInt(request.body.amount),
+        });
+        return {
+          status: 200,
+          body: {
+            status: 'success',
+            message: 'Transfer completed',
+            reference: result.reference,
+            amount: Number(result.amount),
+            recipient_wallet_number: result.recipientWalletNumber,
+            balance: Number(result.balance),
+          },
+        };
+      });
+      return replyWithOutcome(reply, outcome);
+    },
+  );
+
+  app.get(
+    '/wallet/transactions',
+    {
+      config: { auth: { allowApiKey: true, permission: 'read' } },
+      schema: {
+        tags: ['wallet'],
+        summary: 'Wallet movements, newest first',
+        description:
+          'Keyset-paginated: when more items exist, the `Link` header carries the next page\'s URL with `rel="next"`.',
+        querystring: HistoryQuery,
+        response: { 200: Type.Array(HistoryItem) },
+      },
+    },
+    async (request, reply) => {
+      const limit = request.query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(request.query.limit);
+      const wallet = await getWalletOfUser(db, principalOf(request).userId);
+      const page = await listWalletHistory(db, wallet.accountId, { limit, cursor: request.query.cursor });
+      if (page.nextCursor) {
+        const next = new URLSearchParams({ limit: String(limit), cursor: page.nextCursor });
+        reply.header('link', `</wallet/transactions?${next}>; rel="next"`);
+      }
+      return page.items.map((item) => ({
+        id: item.id,
+        reference: item.reference,
+        type: item.type,
+        direction: item.direction,
+        amount: Number(item.amount),
+        status: item.status,
+        counterparty_wallet_number: item.counterpartyWalletNumber,
+        created_at: item.createdAt.toISOString(),
+      }));
     },
   );
 };
