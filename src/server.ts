@@ -1,10 +1,12 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { openDatabase } from './db/open.ts';
+import { purgeExpiredIdempotencyKeys } from './http/idempotency.ts';
 import { loggerOptions } from './http/logging.ts';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60_000;
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -23,9 +25,17 @@ async function main(): Promise<void> {
   const app = await buildApp({
     config,
     database,
-    logger: loggerOptions(process.env.LOG_LEVEL ?? (config.nodeEnv === 'production' ? 'info' : 'info')),
+    logger: loggerOptions(process.env.LOG_LEVEL ?? 'info'),
   });
   app.log.info({ driver: database.driver }, 'database ready');
+
+  const purgeTimer = setInterval(() => {
+    purgeExpiredIdempotencyKeys(database.db).then(
+      (deleted) => deleted > 0 && app.log.info({ deleted }, 'purged expired idempotency keys'),
+      (error: unknown) => app.log.warn({ err: error }, 'idempotency key purge failed'),
+    );
+  }, IDEMPOTENCY_PURGE_INTERVAL_MS);
+  purgeTimer.unref();
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
@@ -34,6 +44,7 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     const forceExit = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     forceExit.unref();
+    clearInterval(purgeTimer);
     await app.close();
     await database.close();
     process.exit(0);

@@ -59,3 +59,30 @@ export async function queryRows<Row>(db: Queryable, query: SQL): Promise<Row[]> 
   const result = (await db.execute(query)) as unknown as { rows: Row[] };
   return result.rows;
 }
+
+/** deadlock_detected and serialization_failure: the transaction did nothing and may simply run again. */
+const RETRYABLE_CODES = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 3;
+
+function isRetryable(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs a whole database transaction again when PostgreSQL aborted it as a deadlock victim or for
+ * a serialization failure, a bounded number of times. Lock ordering should make these rare; the
+ * retry keeps a rare one from reaching the client as a 500.
+ */
+export async function retryTransaction<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+    }
+  }
+}

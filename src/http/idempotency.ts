@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { Database, Queryable, Transaction } from '../db/client.ts';
+import { type Database, type Queryable, retryTransaction, type Transaction } from '../db/client.ts';
 import { idempotencyKeys } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 
@@ -155,20 +155,22 @@ export async function runIdempotent<T extends StoredResponse>(
   scope: IdempotencyScope | undefined,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<IdempotentOutcome<T>> {
-  if (!scope) return { replayed: false, response: await db.transaction(work) };
-  return db.transaction(async (tx): Promise<IdempotentOutcome<T>> => {
-    const stored = await claimIdempotencyKey(tx, scope);
-    if (stored) return stored;
-    try {
-      const response = await tx.transaction(work);
-      await storeIdempotentResponse(tx, scope, response);
-      return { replayed: false, response };
-    } catch (error) {
-      if (!(error instanceof AppError) || error.status >= 500) throw error;
-      await storeRefusal(tx, scope, error);
-      return { replayed: false, refusal: error };
-    }
-  });
+  if (!scope) return { replayed: false, response: await retryTransaction(() => db.transaction(work)) };
+  return retryTransaction(() =>
+    db.transaction(async (tx): Promise<IdempotentOutcome<T>> => {
+      const stored = await claimIdempotencyKey(tx, scope);
+      if (stored) return stored;
+      try {
+        const response = await tx.transaction(work);
+        await storeIdempotentResponse(tx, scope, response);
+        return { replayed: false, response };
+      } catch (error) {
+        if (!(error instanceof AppError) || error.status >= 500) throw error;
+        await storeRefusal(tx, scope, error);
+        return { replayed: false, refusal: error };
+      }
+    }),
+  );
 }
 
 /** Forgets keys older than the retention period; returns how many were deleted. */
