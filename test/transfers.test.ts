@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeExpiredIdempotencyKeys } from '../src/http/idempotency.ts';
 import { generateWalletNumber } from '../src/ledger/wallet-number.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { onPostgres } from './support/database.ts';
@@ -198,6 +200,21 @@ describe('Idempotency-Key on POST /wallet/transfer', () => {
       400,
       'validation_failed',
     );
+  });
+
+  it('forgets keys after 24 hours, so an old key may start a new request', async () => {
+    const headers = { 'idempotency-key': 'old-key' };
+    expect((await transfer(payer, { wallet_number: payee.walletNumber, amount: 1 }, headers)).status).toBe(
+      200,
+    );
+    expect(await purgeExpiredIdempotencyKeys(t.db)).toBe(0);
+    await t.db.execute(
+      sql`update idempotency_keys set created_at = now() - interval '25 hours' where key = 'old-key'`,
+    );
+    expect(await purgeExpiredIdempotencyKeys(t.db)).toBe(1);
+    const fresh = await transfer(payer, { wallet_number: payee.walletNumber, amount: 2 }, headers);
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get('idempotency-hit')).toBeNull();
   });
 
   it.skipIf(!onPostgres)('moves money once for 20 concurrent requests with one key', async () => {

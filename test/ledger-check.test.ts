@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLedger } from '../src/ledger/check.ts';
+import { startTestApp, type TestApp } from './support/app.ts';
+import { onPostgres } from './support/database.ts';
+import { fundWallet } from './support/ledger.ts';
+
+const run = promisify(execFile);
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const alice = await t.createUser();
+  await fundWallet(t.db, alice.id, 5_000);
+});
+afterAll(() => t.close());
+
+describe('ledger invariant check', () => {
+  it('passes on a consistent ledger', async () => {
+    const report = await checkLedger(t.db);
+    expect(report).toMatchObject({ ok: true, problems: [] });
+    expect(report.totals.walletBalanceSum).toBe(5_000n);
+    expect(report.totals.clearingBalance).toBe(-5_000n);
+  });
+
+  it('reports a cached balance that drifted from its entries', async () => {
+    await t.db.execute(sql`update accounts set balance = balance + 1 where kind = 'wallet'`);
+    try {
+      const report = await checkLedger(t.db);
+      expect(report.ok).toBe(false);
+      expect(report.problems.join('\n')).toMatch(/cached balance 5001, entries sum 5000/);
+      expect(report.problems.join('\n')).toMatch(/wallets hold 5001 but the clearing account is -5000/);
+    } finally {
+      await t.db.execute(sql`update accounts set balance = balance - 1 where kind = 'wallet'`);
+    }
+    expect((await checkLedger(t.db)).ok).toBe(true);
+  });
+
+  it.skipIf(!onPostgres)('npm run ledger:check exits 1 with a report when broken, 0 when sound', async () => {
+    const env = {
+      ...process.env,
+      DATABASE_URL: t.database.url,
+      NODE_ENV: 'test',
+      JWT_SECRET: 'x'.repeat(40),
+    };
+    const ok = await run(process.execPath, ['--import', 'tsx', 'src/ledger/check-cli.ts'], { env });
+    expect(ok.stdout).toMatch(/every invariant holds/);
+
+    await t.db.execute(sql`update accounts set balance = balance + 7 where kind = 'wallet'`);
+    const broken = await run(process.execPath, ['--import', 'tsx', 'src/ledger/check-cli.ts'], { env }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(broken?.code).toBe(1);
+    expect(broken?.stderr).toMatch(/BROKEN: account \d+: cached balance 5007/);
+    await t.db.execute(sql`update accounts set balance = balance - 7 where kind = 'wallet'`);
+  });
+});
