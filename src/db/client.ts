@@ -64,12 +64,16 @@ export async function queryRows<Row>(db: Queryable, query: SQL): Promise<Row[]> 
 const RETRYABLE_CODES = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 3;
 
-function isRetryable(error: unknown): boolean {
+/**
+ * The SQLSTATE (or Node socket error code) of a database error, looking through the wrappers
+ * Drizzle puts around driver errors.
+ */
+export function databaseErrorCode(error: unknown): string | undefined {
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;
+    if (typeof code === 'string') return code;
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -82,7 +86,8 @@ export async function retryTransaction<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      const code = databaseErrorCode(error);
+      if (attempt >= MAX_ATTEMPTS || code === undefined || !RETRYABLE_CODES.has(code)) throw error;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
-import { type Database, type Queryable, retryTransaction, type Transaction } from '../db/client.ts';
+import { type Database, type Queryable, retryTransaction } from '../db/client.ts';
 import { idempotencyKeys } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 
@@ -146,16 +146,19 @@ async function storeRefusal(tx: Queryable, scope: IdempotencyScope, error: AppEr
 
 /**
  * Runs `work` in one database transaction together with the idempotency record: the stored
- * response can never disagree with what happened, even across a crash. Without a scope it is a
- * plain transaction. A domain refusal (4xx) is remembered like a success and its changes undone;
- * anything else rolls back everything, key included, so the client may retry.
+ * response can never disagree with what happened, even across a crash. A domain refusal (4xx) is
+ * remembered like a success and its changes undone; anything else rolls back everything, key
+ * included, so the client may retry.
+ *
+ * Without a scope, `work` runs directly on the database: it must then be atomic on its own, as
+ * the ledger's single-statement postings are.
  */
 export async function runIdempotent<T extends StoredResponse>(
   db: Database,
   scope: IdempotencyScope | undefined,
-  work: (tx: Transaction) => Promise<T>,
+  work: (db: Queryable) => Promise<T>,
 ): Promise<IdempotentOutcome<T>> {
-  if (!scope) return { replayed: false, response: await retryTransaction(() => db.transaction(work)) };
+  if (!scope) return { replayed: false, response: await retryTransaction(() => work(db)) };
   return retryTransaction(() =>
     db.transaction(async (tx): Promise<IdempotentOutcome<T>> => {
       const stored = await claimIdempotencyKey(tx, scope);

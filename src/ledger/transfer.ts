@@ -1,5 +1,5 @@
 import { eq, or } from 'drizzle-orm';
-import type { Transaction } from '../db/client.ts';
+import type { Queryable } from '../db/client.ts';
 import { wallets } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
 import { postTransaction } from './post.ts';
@@ -17,9 +17,14 @@ export interface TransferResult {
   balance: bigint;
 }
 
-/** Moves `amount` kobo from the user's wallet to the wallet numbered `recipientWalletNumber`. */
+/**
+ * Moves `amount` kobo from the user's wallet to the wallet numbered `recipientWalletNumber`.
+ * Atomic on its own: the wallet lookup only reads the immutable number-to-account mapping and
+ * the money moves in one statement, so it needs no surrounding transaction (and holds its locks
+ * for less time without one); inside a caller's transaction it commits with it.
+ */
 export async function transfer(
-  tx: Transaction,
+  tx: Queryable,
   input: { senderUserId: string; recipientWalletNumber: string; amount: bigint },
 ): Promise<TransferResult> {
   invariant(input.amount >= 1n && input.amount <= MAX_TRANSFER_KOBO, 'transfer amount validated at the edge');
@@ -46,8 +51,8 @@ export async function transfer(
     reference: newReference('trf'),
     kind: 'transfer',
     postings: [
-      { accountId: sender.accountId, amount: -input.amount },
-      { accountId: recipient.accountId, amount: input.amount },
+      { account: sender.accountId, amount: -input.amount },
+      { account: recipient.accountId, amount: input.amount },
     ],
   });
   const balance = posted.balances.get(sender.accountId);
