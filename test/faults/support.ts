@@ -1,0 +1,110 @@
+import { issueAccessToken } from '../../src/auth/jwt.ts';
+import { signInUser } from '../../src/auth/users.ts';
+import type { Database } from '../../src/db/client.ts';
+import { fundWallet } from '../support/ledger.ts';
+
+export const FAULT_JWT_SECRET = 'fault-tests-secret-at-least-32-bytes-long';
+
+export interface FundedUser {
+  id: string;
+  walletNumber: string;
+  authorization: string;
+}
+
+export async function createFundedUsers(db: Database, count: number, balance: number): Promise<FundedUser[]> {
+  const users: FundedUser[] = [];
+  for (let i = 0; i < count; i++) {
+    const user = await signInUser(db, {
+      subject: `fault-${i}-${Date.now()}`,
+      email: `fault${i}@example.com`,
+      name: null,
+    });
+    await fundWallet(db, user.id, balance);
+    const { token } = await issueAccessToken(user.id, new TextEncoder().encode(FAULT_JWT_SECRET), 3600);
+    users.push({ id: user.id, walletNumber: user.walletNumber, authorization: `Bearer ${token}` });
+  }
+  return users;
+}
+
+export interface TransferAttempt {
+  key: string;
+  sender: FundedUser;
+  body: { wallet_number: string; amount: number };
+  /** HTTP status, or undefined when the connection failed (refused, reset, timed out). */
+  status: number | undefined;
+  response: Record<string, unknown> | undefined;
+  elapsedMs: number;
+}
+
+export function randomTransfer(users: FundedUser[]): { sender: FundedUser; body: TransferAttempt['body'] } {
+  const from = Math.floor(Math.random() * users.length);
+  let to = Math.floor(Math.random() * (users.length - 1));
+  if (to >= from) to++;
+  return {
+    sender: users[from] as FundedUser,
+    body: {
+      wallet_number: (users[to] as FundedUser).walletNumber,
+      amount: 1 + Math.floor(Math.random() * 500),
+    },
+  };
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export async function sendTransfer(
+  baseUrl: string,
+  attempt: Pick<TransferAttempt, 'key' | 'sender' | 'body'>,
+): Promise<TransferAttempt> {
+  const started = performance.now();
+  try {
+    const response = await fetch(`${baseUrl}/wallet/transfer`, {
+      method: 'POST',
+      headers: {
+        authorization: attempt.sender.authorization,
+        'content-type': 'application/json',
+        'idempotency-key': attempt.key,
+      },
+      body: JSON.stringify(attempt.body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const text = await response.text();
+    return {
+      ...attempt,
+      status: response.status,
+      response: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+      elapsedMs: performance.now() - started,
+    };
+  } catch {
+    return { ...attempt, status: undefined, response: undefined, elapsedMs: performance.now() - started };
+  }
+}
+
+/** Runs `workers` loops of keyed random transfers against `baseUrl()` until `until` resolves. */
+export async function driveTransfers(
+  baseUrl: () => string,
+  users: FundedUser[],
+  workers: number,
+  until: Promise<unknown>,
+  keyPrefix: string,
+): Promise<TransferAttempt[]> {
+  let stopped = false;
+  void until.then(() => {
+    stopped = true;
+  });
+  const attempts: TransferAttempt[] = [];
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      for (let i = 0; !stopped; i++) {
+        const attempt = await sendTransfer(baseUrl(), {
+          key: `${keyPrefix}-${worker}-${i}`,
+          ...randomTransfer(users),
+        });
+        attempts.push(attempt);
+        if (attempt.status === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }),
+  );
+  return attempts;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

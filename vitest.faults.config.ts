@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Fault tests crash the service and restart PostgreSQL: they run one file at a time, alone.
+export default defineConfig({
+  test: {
+    include: ['test/faults/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
