@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { walletRoutes } from './routes/wallet.ts';
 
@@ -90,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuthentication(app, { db: deps.database.db, jwtSecret: deps.config.jwtSecret });
 
   await app.register(healthRoutes, { database: deps.database });
+  await app.register(authRoutes, { db: deps.database.db, config: deps.config });
   await app.register(walletRoutes, { db: deps.database.db });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
