@@ -39,12 +39,17 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-/** A real app on a real database, listening on an ephemeral loopback port. */
-export async function startTestApp(options: { env?: Record<string, string> } = {}): Promise<TestApp> {
+/**
+ * A real app on a real database, listening on loopback: on an ephemeral port, or on `port` when the
+ * configuration must know it beforehand (the sign-in redirect URI).
+ */
+export async function startTestApp(
+  options: { env?: Record<string, string>; port?: number } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig(options.env);
   const app = await buildApp({ config, database: database.handle });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const db = database.handle.db;
   return {
     url,

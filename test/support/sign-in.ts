@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import { type OidcClient, oidcProvider } from '../../src/dev/oidc-provider.ts';
+import { startTestApp, type TestApp } from './app.ts';
+
+export const STATE_COOKIE = 'wallet_sign_in';
+
+/** A port that was free a moment ago, for servers whose URL must be configured before they listen. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return address.port;
+}
+
+export interface TestOidcProvider {
+  /** The issuer URL, which is also the provider's base URL. */
+  issuer: string;
+  client: OidcClient;
+  /** Stops the provider, so the relying party finds it unreachable. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (with a new signing key). */
+  start(): Promise<void>;
+}
+
+/** The dev OpenID provider on a server of its own, as Google stands apart from the service. */
+export async function startTestOidcProvider(redirectUris: readonly string[]): Promise<TestOidcProvider> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const client: OidcClient = {
+    clientId: `test-client-${randomBytes(4).toString('hex')}`,
+    clientSecret: randomBytes(24).toString('base64url'),
+    redirectUris,
+  };
+  let server: FastifyInstance | undefined;
+  const provider: TestOidcProvider = {
+    issuer,
+    client,
+    async start() {
+      const instance = Fastify();
+      await instance.register(oidcProvider, { issuer, clients: [client] });
+      await instance.listen({ port, host: '127.0.0.1' });
+      server = instance;
+    },
+    async stop() {
+      await server?.close();
+      server = undefined;
+    },
+  };
+  await provider.start();
+  return provider;
+}
+
+export interface SignInTestSetup {
+  t: TestApp;
+  provider: TestOidcProvider;
+  close(): Promise<void>;
+}
+
+/** An app whose Google settings point at a dev provider running as a separate server. */
+export async function startAppWithProvider(): Promise<SignInTestSetup> {
+  const port = await freePort();
+  const redirectUri = `http://127.0.0.1:${port}/auth/google/callback`;
+  const provider = await startTestOidcProvider([redirectUri]);
+  const t = await startTestApp({
+    port,
+    env: {
+      GOOGLE_ISSUER: provider.issuer,
+      GOOGLE_CLIENT_ID: provider.client.clientId,
+      GOOGLE_CLIENT_SECRET: provider.client.clientSecret,
+      GOOGLE_REDIRECT_URI: redirectUri,
+    },
+  });
+  return {
+    t,
+    provider,
+    async close() {
+      await t.close();
+      await provider.stop();
+    },
+  };
+}
+
+export interface StartedSignIn {
+  /** The state cookie as a `Cookie` header value. */
+  cookie: string;
+  authorizeUrl: URL;
+}
+
+function stateCookieOf(response: Response): string | undefined {
+  return response.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0] as string)
+    .find((pair) => pair.startsWith(`${STATE_COOKIE}=`));
+}
+
+/** GET /auth/google as a browser does: follows the hop to the callback's host, keeps the cookie. */
+export async function startSignIn(appUrl: string): Promise<StartedSignIn> {
+  let response = await fetch(`${appUrl}/auth/google`, { redirect: 'manual' });
+  const first = response.headers.get('location');
+  if (response.status === 302 && first !== null && new URL(first).pathname === '/auth/google') {
+    response = await fetch(first, { redirect: 'manual' });
+  }
+  expect(response.status).toBe(302);
+  const cookie = stateCookieOf(response);
+  expect(cookie).toBeDefined();
+  return { cookie: cookie as string, authorizeUrl: new URL(response.headers.get('location') as string) };
+}
+
+export interface ProviderAnswer {
+  email: string;
+  name?: string;
+  emailVerified?: boolean;
+  /** Press "Cancel" instead of "Sign in". */
+  cancel?: boolean;
+}
+
+function unescapeHtml(value: string): string {
+  return value.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+}
+
+/** Loads the provider's page and submits its form; returns where the provider sends the browser. */
+export async function answerAtProvider(authorizeUrl: URL, answer: ProviderAnswer): Promise<URL> {
+  const page = await fetch(authorizeUrl);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain('not Google');
+  const form = new URLSearchParams();
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    form.set(match[1] as string, unescapeHtml(match[2] as string));
+  }
+  form.set('email', answer.email);
+  if (answer.name !== undefined) form.set('name', answer.name);
+  if (answer.emailVerified ?? true) form.set('email_verified', 'true');
+  form.set('action', answer.cancel ? 'cancel' : 'sign_in');
+  // The form has no action, so a browser posts it back to the page's own URL.
+  const response = await fetch(authorizeUrl, {
+    method: 'POST',
+    body: form,
+    redirect: 'manual',
+  });
+  expect(response.status).toBe(302);
+  return new URL(response.headers.get('location') as string);
+}
+
+export function finishSignIn(callbackUrl: URL | string, cookie: string | undefined): Promise<Response> {
+  return fetch(callbackUrl, { headers: cookie === undefined ? {} : { cookie }, redirect: 'manual' });
+}
+
+export interface SignInResult {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  user: { id: string; email: string; name: string | null };
+  wallet: { wallet_number: string };
+}
+
+/** The whole sign-in through the provider's page, as a person in a browser does it. */
+export async function signInThroughProvider(
+  appUrl: string,
+  email: string,
+  answer: Omit<ProviderAnswer, 'email' | 'cancel'> = {},
+): Promise<SignInResult> {
+  const { cookie, authorizeUrl } = await startSignIn(appUrl);
+  const callbackUrl = await answerAtProvider(authorizeUrl, { ...answer, email });
+  const response = await finishSignIn(callbackUrl, cookie);
+  expect(response.status).toBe(200);
+  return (await response.json()) as SignInResult;
+}
