@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'wallet-config-test-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const SECRET = 'a-jwt-secret-that-is-at-least-32-bytes-long';
+const BASE = { NODE_ENV: 'test', DATA_DIR: dataDir, JWT_SECRET: SECRET };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATA_DIR: dataDir,
+  JWT_SECRET: SECRET,
+  GOOGLE_CLIENT_ID: 'client.apps.googleusercontent.com',
+  GOOGLE_CLIENT_SECRET: 'google-secret',
+  PAYSTACK_SECRET_KEY: 'sk_live_abc123',
+};
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+function expectRefused(env: Record<string, string>, variable: string, message?: RegExp): void {
+  const error = configError(env);
+  expect(error.variable).toBe(variable);
+  expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  expect(error.message).not.toContain('\n');
+  if (message) expect(error.message).toMatch(message);
+}
+
+describe('configuration', () => {
+  it('accepts no configuration at all outside production, with the documented defaults', () => {
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      jwtTtlSeconds: 3600,
+      google: {
+        clientId: undefined,
+        issuer: 'https://accounts.google.com',
+        redirectUri: 'http://localhost:3000/auth/google/callback',
+      },
+      paystack: { secretKey: undefined, baseUrl: 'https://api.paystack.co', callbackUrl: undefined },
+    });
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    // The generated secret is kept, so tokens survive a restart.
+    expect(loadConfig({ DATA_DIR: dataDir }).jwtSecret).toEqual(config.jwtSecret);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    ['NODE_ENV', 'staging', /development, production or test/],
+    ['PORT', 'abc', /integer/],
+    ['PORT', '70000', /integer/],
+    ['DATABASE_URL', 'mysql://localhost/db', /postgres/],
+    ['JWT_SECRET', 'too-short', /32 bytes/],
+    ['JWT_TTL', 'forever', /duration/],
+    ['JWT_TTL', '30s', /duration/],
+    ['JWT_TTL', '8d', /duration/],
+    ['GOOGLE_ISSUER', 'not a url', /absolute URL/],
+    ['GOOGLE_REDIRECT_URI', 'ftp://example.com/cb', /https/],
+    ['PAYSTACK_SECRET_KEY', 'pk_test_abc', /sk_test_/],
+    ['PAYSTACK_BASE_URL', '/relative', /absolute URL/],
+  ])('refuses %s=%s with a one-line message naming it', (variable, value, message) => {
+    expectRefused({ ...BASE, [variable]: value }, variable, message);
+  });
+
+  it('requires the Google client id and secret together', () => {
+    expectRefused({ ...BASE, GOOGLE_CLIENT_ID: 'id' }, 'GOOGLE_CLIENT_SECRET');
+    expectRefused({ ...BASE, GOOGLE_CLIENT_SECRET: 'secret' }, 'GOOGLE_CLIENT_ID');
+  });
+
+  it.each(['GOOGLE_ISSUER', 'PAYSTACK_BASE_URL', 'PAYSTACK_CALLBACK_URL'])(
+    'refuses http:// for %s except on loopback',
+    (variable) => {
+      for (const url of ['http://example.com', 'http://10.0.0.1:8080', 'http://localhost.example.com']) {
+        expectRefused({ ...BASE, [variable]: url }, variable, /https:\/\//);
+      }
+      for (const env of [BASE, PRODUCTION]) {
+        for (const url of ['http://localhost:8080', 'http://127.0.0.1:9000/path', 'http://[::1]:7000']) {
+          expect(() => loadConfig({ ...env, [variable]: url })).not.toThrow();
+        }
+        expect(() => loadConfig({ ...env, [variable]: 'https://example.com' })).not.toThrow();
+      }
+    },
+  );
+
+  describe('NODE_ENV=production', () => {
+    it('starts with real secrets and providers, and allows the embedded database', () => {
+      const config = loadConfig(PRODUCTION);
+      expect(config.nodeEnv).toBe('production');
+      expect(config.databaseUrl).toBeUndefined();
+    });
+
+    it.each(['JWT_SECRET', 'GOOGLE_CLIENT_ID', 'PAYSTACK_SECRET_KEY'])(
+      'refuses the dev default of %s',
+      (variable) => {
+        const env: Record<string, string> = { ...PRODUCTION };
+        delete env[variable];
+        if (variable === 'GOOGLE_CLIENT_ID') delete env.GOOGLE_CLIENT_SECRET;
+        expectRefused(env, variable, /production/);
+      },
+    );
+  });
+});
+
+function runServer(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/server.ts'],
+      {
+        cwd: join(import.meta.dirname, '..'),
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env },
+        timeout: 30_000,
+      },
+      (error, _stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
+    );
+  });
+}
+
+describe('starting the server with a bad variable', () => {
+  it.each([
+    ['PORT', { NODE_ENV: 'test', JWT_SECRET: SECRET, PORT: 'abc' }],
+    ['GOOGLE_ISSUER', { NODE_ENV: 'test', JWT_SECRET: SECRET, GOOGLE_ISSUER: 'http://accounts.google.com' }],
+    ['PAYSTACK_SECRET_KEY', { NODE_ENV: 'production', GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's' }],
+    ['JWT_SECRET', { ...PRODUCTION, JWT_SECRET: '' }],
+  ])('exits non-zero printing the one-line message naming %s', async (variable, env) => {
+    const { code, stderr } = await runServer(env);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(stderr.trim()).toMatch(new RegExp(`^Configuration error: ${variable}: [^\\n]+$`));
+  });
+});
