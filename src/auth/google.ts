@@ -78,12 +78,18 @@ function isNetworkFailure(error: unknown): boolean {
 
 const UNREACHABLE_CODES = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT']);
 
-function mapDiscoveryError(error: unknown): AppError {
+function unreachable(error: unknown): AppError | undefined {
   if (error instanceof client.ClientError && UNREACHABLE_CODES.has(error.code ?? '')) {
     return providerError('The identity provider did not answer in time', error);
   }
   if (isNetworkFailure(error)) return providerError('The identity provider could not be reached', error);
-  return providerError('The identity provider published an unusable configuration', error);
+  return undefined;
+}
+
+function mapDiscoveryError(error: unknown): AppError {
+  return (
+    unreachable(error) ?? providerError('The identity provider published an unusable configuration', error)
+  );
 }
 
 /** The error to throw for a failed code exchange: an AppError for every known failure, else the original (a bug). */
@@ -101,10 +107,8 @@ function mapGrantError(error: unknown): unknown {
       error,
     );
   }
-  if (error instanceof client.ClientError && UNREACHABLE_CODES.has(error.code ?? '')) {
-    return providerError('The identity provider did not answer in time', error);
-  }
-  if (isNetworkFailure(error)) return providerError('The identity provider could not be reached', error);
+  const offline = unreachable(error);
+  if (offline) return offline;
   if (error instanceof client.ClientError) {
     return providerError('The identity provider returned a response that failed validation', error);
   }
