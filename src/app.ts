@@ -12,6 +12,7 @@ import { registerAuthentication } from './http/authentication.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { walletRoutes } from './routes/wallet.ts';
 
 declare module 'fastify' {
@@ -48,6 +49,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
     },
     routerOptions: { ignoreTrailingSlash: false },
+    // The router's own refusals (an over-long path parameter, a malformed URL) skip the error
+    // handler; render them as problem details too.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onSend', async (request, reply) => {
@@ -93,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database: deps.database });
   await app.register(authRoutes, { db: deps.database.db, config: deps.config });
   await app.register(walletRoutes, { db: deps.database.db });
+  await app.register(keyRoutes, { db: deps.database.db, config: deps.config });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
