@@ -28,6 +28,15 @@ export interface Config {
     readonly baseUrl: string;
     readonly callbackUrl: string | undefined;
   };
+  /** Requests allowed per minute and per instance; see `src/http/rate-limit.ts`. */
+  readonly rateLimits: {
+    /** Per signed-in user or API key, on every route that takes credentials. */
+    readonly walletPerMinute: number;
+    /** Per client IP address, on `/auth/*`. */
+    readonly authPerMinute: number;
+    /** Per client IP address: API key attempts answered `401`; beyond it, API keys from there get `429`. */
+    readonly failedKeyPerMinute: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -114,6 +123,21 @@ function parseJwtTtl(env: Env): number {
   return seconds;
 }
 
+const MAX_PER_MINUTE = 1_000_000;
+
+function parsePerMinute(env: Env, name: string, fallback: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_PER_MINUTE) {
+    throw new ConfigError(
+      name,
+      `must be an integer from 1 to ${MAX_PER_MINUTE} (requests per minute), got "${raw}"`,
+    );
+  }
+  return value;
+}
+
 /**
  * In development the JWT key is generated once and kept beside the embedded database, so tokens
  * survive a restart. Production must be given a real secret.
@@ -191,6 +215,14 @@ export function loadConfig(env: Env = process.env): Config {
 
   const jwtSecret = resolveJwtSecret(env, nodeEnv, dataDir);
 
+  // Defaults: a benchmark of 32 connections over 40 users stays far below the per-principal limit,
+  // and test suites signing in repeatedly from 127.0.0.1 stay below the per-IP ones.
+  const rateLimits = Object.freeze({
+    walletPerMinute: parsePerMinute(env, 'RATE_LIMIT_WALLET_PER_MINUTE', 30_000),
+    authPerMinute: parsePerMinute(env, 'RATE_LIMIT_AUTH_PER_MINUTE', 300),
+    failedKeyPerMinute: parsePerMinute(env, 'RATE_LIMIT_FAILED_KEY_PER_MINUTE', 120),
+  });
+
   return Object.freeze({
     nodeEnv,
     port,
@@ -210,5 +242,6 @@ export function loadConfig(env: Env = process.env): Config {
       baseUrl: paystackBaseUrl,
       callbackUrl: paystackCallbackUrl,
     }),
+    rateLimits,
   });
 }

@@ -1,0 +1,91 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.ts';
+import { problem, sendProblem } from './problem.ts';
+
+const WINDOW_MS = 60_000;
+
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+type Verdict = Awaited<ReturnType<Limiter>>;
+
+function principalKey(request: FastifyRequest): string {
+  const principal = request.principal;
+  if (!principal) throw new Error('per-principal rate limit reached before authentication');
+  return principal.via === 'api_key' ? `key:${principal.apiKeyId}` : `user:${principal.userId}`;
+}
+
+function isAuthRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.url?.startsWith('/auth/') ?? false;
+}
+
+function presentsApiKey(request: FastifyRequest): boolean {
+  return request.headers['x-api-key'] !== undefined && request.routeOptions.config.auth !== undefined;
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, detail: string) {
+  const seconds = Math.max(1, retryAfterSeconds);
+  request.log.info({ code: 'rate_limited', retryAfter: seconds }, 'request refused');
+  reply.header('retry-after', seconds);
+  return sendProblem(reply, problem(429, 'rate_limited', `${detail}; retry in ${seconds} s`, request.id));
+}
+
+/** Counts the request; answers 429 once the window's allowance is spent, else reports what is left. */
+function enforce(request: FastifyRequest, reply: FastifyReply, verdict: Verdict, detail: string) {
+  if (verdict.isAllowed) return undefined;
+  reply.header('x-ratelimit-limit', verdict.max);
+  reply.header('x-ratelimit-remaining', verdict.remaining);
+  reply.header('x-ratelimit-reset', verdict.ttlInSeconds);
+  return verdict.isExceeded ? refuse(request, reply, verdict.ttlInSeconds, detail) : undefined;
+}
+
+/**
+ * Three limits, each over a one-minute window kept in this instance's memory (so N instances
+ * allow N times the configured rate):
+ * - per signed-in user or API key on every route that takes credentials, checked once the
+ *   principal is known and before the body is read;
+ * - per client IP on `/auth/*`, whose callback calls out to the identity provider;
+ * - per client IP on API key attempts answered `401`: once an address has spent its allowance,
+ *   its API key requests are refused with `429` before any database lookup until the window ends.
+ *
+ * Register before the authenticator, so the failed-key check runs ahead of the key lookup.
+ */
+export async function registerRateLimits(app: FastifyInstance, limits: Config['rateLimits']): Promise<void> {
+  // The plugin provides the counters; these hooks decide which one applies to a request.
+  await app.register(rateLimit, { global: false });
+  const perPrincipal = app.createRateLimit({
+    max: limits.walletPerMinute,
+    timeWindow: WINDOW_MS,
+    keyGenerator: principalKey,
+  });
+  const authPerIp = app.createRateLimit({ max: limits.authPerMinute, timeWindow: WINDOW_MS });
+  const failedKeysPerIp = app.createRateLimit({ max: limits.failedKeyPerMinute, timeWindow: WINDOW_MS });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (isAuthRoute(request)) {
+      return enforce(request, reply, await authPerIp(request), 'Too many sign-in requests from your address');
+    }
+    if (presentsApiKey(request)) {
+      const failures = await failedKeysPerIp(request, { increment: false });
+      if (!failures.isAllowed && failures.remaining === 0) {
+        return refuse(
+          request,
+          reply,
+          failures.ttlInSeconds,
+          'Too many failed API key attempts from your address',
+        );
+      }
+    }
+    return undefined;
+  });
+
+  // preParsing runs after every onRequest hook, so the authenticator has set the principal.
+  app.addHook('preParsing', async (request, reply) => {
+    if (!request.principal) return undefined;
+    const what = request.principal.via === 'api_key' ? 'this API key' : 'your account';
+    return enforce(request, reply, await perPrincipal(request), `Too many requests for ${what}`);
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode === 401 && presentsApiKey(request)) await failedKeysPerIp(request);
+  });
+}
