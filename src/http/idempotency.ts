@@ -134,6 +134,23 @@ export async function storeIdempotentResponse(
     .where(and(eq(idempotencyKeys.userId, scope.userId), eq(idempotencyKeys.key, scope.key)));
 }
 
+/**
+ * Forgets a claimed key whose request failed in a way worth retrying (the provider was down), so
+ * the client's retry with the same key does the work afresh; for requests whose work cannot run
+ * inside one database transaction with the key, as a call to Paystack cannot.
+ */
+export async function releaseIdempotencyKey(tx: Queryable, scope: IdempotencyScope): Promise<void> {
+  await tx
+    .delete(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.userId, scope.userId),
+        eq(idempotencyKeys.key, scope.key),
+        eq(idempotencyKeys.state, 'in_progress'),
+      ),
+    );
+}
+
 async function storeRefusal(tx: Queryable, scope: IdempotencyScope, error: AppError): Promise<void> {
   const refusal: StoredRefusal = {
     status: error.status,
