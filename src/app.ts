@@ -11,9 +11,12 @@ import type { DatabaseHandle } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
+import { setUpPaystack } from './paystack/setup.ts';
 import { authRoutes } from './routes/auth.ts';
+import { depositRoutes } from './routes/deposits.ts';
 import { healthRoutes } from './routes/health.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { paystackWebhookRoutes } from './routes/paystack-webhook.ts';
 import { walletRoutes } from './routes/wallet.ts';
 
 declare module 'fastify' {
@@ -30,6 +33,8 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   logger?: FastifyServerOptions['logger'];
+  /** Paystack client settings a test may tighten; the key and URLs come from `config`. */
+  paystack?: { timeoutMs?: number };
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -99,6 +104,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database: deps.database });
   await app.register(authRoutes, { db: deps.database.db, config: deps.config });
   await app.register(walletRoutes, { db: deps.database.db });
+  const paystack = await setUpPaystack(app, deps.config.paystack, { timeoutMs: deps.paystack?.timeoutMs });
+  await app.register(depositRoutes, { db: deps.database.db, paystack });
+  await app.register(paystackWebhookRoutes, { db: deps.database.db, secretKey: paystack.secretKey });
   await app.register(keyRoutes, { db: deps.database.db, config: deps.config });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
+import { type AppDeps, buildApp } from '../../src/app.ts';
 import { issueAccessToken } from '../../src/auth/jwt.ts';
 import { signInUser } from '../../src/auth/users.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
@@ -44,11 +44,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
  * configuration must know it beforehand (the sign-in redirect URI).
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; port?: number } = {},
+  options: { env?: Record<string, string>; port?: number; deps?: Pick<AppDeps, 'paystack' | 'logger'> } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig(options.env);
-  const app = await buildApp({ config, database: database.handle });
+  const app = await buildApp({ ...options.deps, config, database: database.handle });
   const url = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const db = database.handle.db;
   return {

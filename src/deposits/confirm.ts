@@ -1,0 +1,134 @@
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
+import { type Database, retryTransaction } from '../db/client.ts';
+import { deposits } from '../db/schema.ts';
+import { AppError, invariant } from '../errors.ts';
+import { creditDeposit } from '../ledger/deposits.ts';
+import { findWalletByUser } from '../ledger/wallets.ts';
+import { parsePaystackEvent } from '../paystack/events.ts';
+import { verifyWebhookSignature } from '../paystack/signature.ts';
+
+/** What a webhook delivery did; the caller logs it, at error level for `flagged`. */
+export type WebhookOutcome =
+  | { kind: 'credited'; reference: string; amount: bigint; previouslyFailed: boolean }
+  | { kind: 'already_credited'; reference: string }
+  | { kind: 'unknown_reference'; reference: string }
+  | { kind: 'ignored_event'; event: string }
+  /** Paystack took a payment this service will not credit: a person must look at it. */
+  | { kind: 'flagged'; reference: string; reason: string };
+
+export interface PaystackWebhook {
+  rawBody: Buffer | undefined;
+  signature: string | string[] | undefined;
+  secretKey: string;
+}
+
+/**
+ * Handles one Paystack webhook delivery: checks the signature over the bytes received, then, for
+ * `charge.success`, confirms the matching pending deposit. Makes no outbound call, so Paystack
+ * gets its answer quickly.
+ */
+export async function receivePaystackWebhook(
+  db: Database,
+  webhook: PaystackWebhook,
+): Promise<WebhookOutcome> {
+  const rawBody = webhook.rawBody ?? Buffer.alloc(0);
+  if (!verifyWebhookSignature(rawBody, webhook.signature, webhook.secretKey)) {
+    throw new AppError(
+      401,
+      'invalid_signature',
+      'x-paystack-signature is missing or does not match the body',
+    );
+  }
+  const event = parsePaystackEvent(rawBody);
+  switch (event.kind) {
+    case 'other':
+      return { kind: 'ignored_event', event: event.event };
+    case 'unreadable':
+      // Not 200: Paystack keeps redelivering, so the event is not lost while someone looks.
+      throw new AppError(400, 'invalid_event', `The event is signed but unreadable: ${event.detail}`);
+    case 'charge.success':
+      return confirmDeposit(db, event);
+  }
+}
+
+/**
+ * Marks a deposit successful and credits the wallet in one database transaction. The state change
+ * is a guarded update (`… where status <> 'success'`): of concurrent duplicates, one takes the
+ * row and the rest wait for its commit, find it successful and credit nothing. The ledger's
+ * unique reference would refuse a second credit even so.
+ *
+ * A deposit marked `failed` because Paystack once said so (a declined attempt, or our call timing
+ * out) is still credited when Paystack later confirms a matching payment: the signed webhook is
+ * the authority that the money arrived. One failed by a mismatch is flagged, never credited.
+ */
+export async function confirmDeposit(
+  db: Database,
+  payment: { reference: string; amount: bigint; currency: string },
+): Promise<WebhookOutcome> {
+  const { reference, amount, currency } = payment;
+  return retryTransaction(() =>
+    db.transaction(async (tx): Promise<WebhookOutcome> => {
+      const [previous] = await tx
+        .select({ status: deposits.status })
+        .from(deposits)
+        .where(eq(deposits.reference, reference));
+      const [claimed] = await tx
+        .update(deposits)
+        .set({ status: 'success', updatedAt: sql`now()` })
+        .where(
+          and(
+            eq(deposits.reference, reference),
+            eq(deposits.amount, amount),
+            eq(deposits.currency, currency),
+            or(
+              eq(deposits.status, 'pending'),
+              and(eq(deposits.status, 'failed'), isNull(deposits.flaggedReason)),
+            ),
+          ),
+        )
+        .returning({ id: deposits.id, userId: deposits.userId });
+      if (claimed) {
+        const wallet = await findWalletByUser(tx, claimed.userId);
+        invariant(wallet, 'a depositor has a wallet');
+        const posted = await creditDeposit(tx, { reference, walletAccountId: wallet.accountId, amount });
+        await tx
+          .update(deposits)
+          .set({ ledgerTransactionId: posted.transactionId })
+          .where(eq(deposits.id, claimed.id));
+        return { kind: 'credited', reference, amount, previouslyFailed: previous?.status === 'failed' };
+      }
+
+      const [deposit] = await tx
+        .select({
+          status: deposits.status,
+          amount: deposits.amount,
+          currency: deposits.currency,
+          flaggedReason: deposits.flaggedReason,
+        })
+        .from(deposits)
+        .where(eq(deposits.reference, reference))
+        .for('update');
+      if (!deposit) return { kind: 'unknown_reference', reference };
+      if (deposit.status === 'success') return { kind: 'already_credited', reference };
+
+      const reason =
+        deposit.amount !== amount
+          ? `Paystack reported ${amount} kobo for a deposit of ${deposit.amount} kobo`
+          : deposit.currency !== currency
+            ? `Paystack reported currency ${currency} for a deposit in ${deposit.currency}`
+            : `Paystack reported a payment for a deposit flagged before: ${deposit.flaggedReason}`;
+      // A deposit paid wrongly is over: it fails for its owner, and the flag (the first one is
+      // kept) tells an operator that Paystack holds money to refund or reconcile.
+      await tx
+        .update(deposits)
+        .set({
+          status: 'failed',
+          failureReason: 'payment_mismatch',
+          flaggedReason: reason,
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(deposits.reference, reference), isNull(deposits.flaggedReason)));
+      return { kind: 'flagged', reference, reason };
+    }),
+  );
+}

@@ -1,0 +1,118 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { type Database, retryTransaction } from '../db/client.ts';
+import { deposits, users } from '../db/schema.ts';
+import { AppError, invariant } from '../errors.ts';
+import {
+  claimIdempotencyKey,
+  type IdempotencyScope,
+  type IdempotentOutcome,
+  releaseIdempotencyKey,
+  type StoredResponse,
+  storeIdempotentResponse,
+} from '../http/idempotency.ts';
+import { newReference } from '../ledger/reference.ts';
+import { type PaystackClient, PaystackError } from '../paystack/client.ts';
+
+/** SPEC: at least ₦1, and at most Paystack's cap of ₦10m for one transaction. */
+export const MIN_DEPOSIT_KOBO = 100;
+export const MAX_DEPOSIT_KOBO = 1_000_000_000;
+
+export interface DepositPaystack {
+  client: PaystackClient;
+  /** Where Paystack's checkout sends the payer afterwards; Paystack's dashboard setting when unset. */
+  callbackUrl: string | undefined;
+}
+
+export interface StartedDeposit {
+  reference: string;
+  authorizationUrl: string;
+  amount: bigint;
+  status: 'pending';
+}
+
+/**
+ * Starts a deposit: records it as pending, initializes a Paystack transaction for it, and answers
+ * with the checkout URL. Paystack unreachable, slow or refusing: the deposit is marked `failed`
+ * with the reason, and `502 payment_provider_error` names its reference.
+ *
+ * With an idempotency scope the key is claimed before Paystack is called, in its own short
+ * transaction, because no database transaction should stay open across a call to another
+ * service: a concurrent retry meanwhile gets `409 idempotency_request_in_progress`, the first
+ * answer is stored with the checkout URL, and a provider failure releases the key so that a retry
+ * starts afresh.
+ */
+export async function startDeposit(
+  db: Database,
+  paystack: DepositPaystack,
+  input: { userId: string; amount: bigint; idempotency: IdempotencyScope | undefined },
+  respond: (deposit: StartedDeposit) => StoredResponse,
+): Promise<IdempotentOutcome<StoredResponse>> {
+  const { userId, amount, idempotency } = input;
+  invariant(
+    amount >= BigInt(MIN_DEPOSIT_KOBO) && amount <= BigInt(MAX_DEPOSIT_KOBO),
+    'deposit amount validated at the edge',
+  );
+  const reference = newReference('dep');
+
+  const claim = await retryTransaction(() =>
+    db.transaction(
+      async (tx): Promise<{ stored: IdempotentOutcome<never> } | { depositId: string; email: string }> => {
+        if (idempotency) {
+          const stored = await claimIdempotencyKey(tx, idempotency);
+          if (stored) return { stored };
+        }
+        const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
+        invariant(user, 'an authenticated principal has a user row');
+        const [deposit] = await tx
+          .insert(deposits)
+          .values({ userId, reference, amount, status: 'pending' })
+          .returning({ id: deposits.id });
+        invariant(deposit, 'deposit insert returned a row');
+        return { depositId: deposit.id, email: user.email };
+      },
+    ),
+  );
+  if ('stored' in claim) return claim.stored;
+
+  let authorizationUrl: string;
+  try {
+    ({ authorizationUrl } = await paystack.client.initializeTransaction({
+      email: claim.email,
+      amount,
+      reference,
+      currency: 'NGN',
+      callbackUrl: paystack.callbackUrl,
+      metadata: { user_id: userId, deposit_id: claim.depositId },
+    }));
+  } catch (error) {
+    const reason = error instanceof PaystackError ? `${error.failure}: ${error.message}` : 'internal error';
+    await db.transaction(async (tx) => {
+      await tx
+        .update(deposits)
+        .set({ status: 'failed', failureReason: reason.slice(0, 500), updatedAt: sql`now()` })
+        .where(and(eq(deposits.id, claim.depositId), eq(deposits.status, 'pending')));
+      if (idempotency) await releaseIdempotencyKey(tx, idempotency);
+    });
+    if (!(error instanceof PaystackError)) throw error;
+    const refusal = new AppError(
+      502,
+      'payment_provider_error',
+      'Paystack could not start the payment (unreachable, too slow or refusing); nothing was charged. ' +
+        'Try again shortly.',
+      { reference },
+    );
+    // The error handler logs the cause: which of Paystack's failures it was.
+    refusal.cause = error;
+    throw refusal;
+  }
+
+  const response = respond({ reference, authorizationUrl, amount, status: 'pending' });
+  await db.transaction(async (tx) => {
+    await tx
+      .update(deposits)
+      .set({ authorizationUrl, updatedAt: sql`now()` })
+      .where(eq(deposits.id, claim.depositId));
+    if (idempotency) await storeIdempotentResponse(tx, idempotency, response);
+  });
+  return { replayed: false, response };
+}

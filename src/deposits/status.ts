@@ -1,0 +1,57 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Queryable } from '../db/client.ts';
+import { deposits } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import { type PaystackClient, PaystackError } from '../paystack/client.ts';
+
+export interface DepositStatus {
+  reference: string;
+  status: 'pending' | 'success' | 'failed';
+  amount: bigint;
+}
+
+/** Paystack's final verdicts short of success; `abandoned` is not one: the payer may still pay. */
+const FAILED_AT_PAYSTACK = new Set(['failed', 'reversed']);
+
+/**
+ * The caller's own deposit; another user's reference is as unknown as a made-up one.
+ *
+ * Paystack sends no webhook when a payment fails, so a pending deposit is checked with Paystack's
+ * verify call and marked `failed` when Paystack says it failed. It never credits, even when
+ * Paystack says `success`: only the signed webhook credits. When Paystack cannot be asked, the
+ * answer is what the service knows, with the reason in `providerError`.
+ */
+export async function getDepositStatus(
+  db: Queryable,
+  client: PaystackClient,
+  userId: string,
+  reference: string,
+): Promise<{ deposit: DepositStatus; providerError?: PaystackError }> {
+  const [deposit] = await db
+    .select({ reference: deposits.reference, status: deposits.status, amount: deposits.amount })
+    .from(deposits)
+    .where(and(eq(deposits.reference, reference), eq(deposits.userId, userId)));
+  if (!deposit) throw new AppError(404, 'deposit_not_found', 'You have no deposit with this reference');
+  if (deposit.status !== 'pending') return { deposit };
+
+  let verdict: string;
+  try {
+    verdict = (await client.verifyTransaction(reference)).status;
+  } catch (error) {
+    if (error instanceof PaystackError) return { deposit, providerError: error };
+    throw error;
+  }
+  if (!FAILED_AT_PAYSTACK.has(verdict)) return { deposit };
+  const [failed] = await db
+    .update(deposits)
+    .set({ status: 'failed', failureReason: `paystack_${verdict}`, updatedAt: sql`now()` })
+    .where(and(eq(deposits.reference, reference), eq(deposits.status, 'pending')))
+    .returning({ reference: deposits.reference, status: deposits.status, amount: deposits.amount });
+  // Not updated: a webhook credited it meanwhile; its state is the one to report.
+  if (failed) return { deposit: failed };
+  const [current] = await db
+    .select({ reference: deposits.reference, status: deposits.status, amount: deposits.amount })
+    .from(deposits)
+    .where(eq(deposits.reference, reference));
+  return { deposit: current ?? deposit };
+}

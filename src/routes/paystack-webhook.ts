@@ -1,0 +1,81 @@
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../db/client.ts';
+import { receivePaystackWebhook, type WebhookOutcome } from '../deposits/confirm.ts';
+
+export const PAYSTACK_WEBHOOK_PATH = '/wallet/paystack/webhook';
+/** Paystack's events are a few kilobytes. */
+const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
+
+function logOutcome(log: FastifyBaseLogger, outcome: WebhookOutcome): void {
+  switch (outcome.kind) {
+    case 'credited':
+      if (outcome.previouslyFailed) {
+        log.warn(
+          { reference: outcome.reference, amount: String(outcome.amount) },
+          'failed deposit paid after all: credited',
+        );
+      } else {
+        log.info({ reference: outcome.reference, amount: String(outcome.amount) }, 'deposit credited');
+      }
+      return;
+    case 'already_credited':
+      log.info({ reference: outcome.reference }, 'duplicate charge.success: deposit already credited');
+      return;
+    case 'unknown_reference':
+      log.warn({ reference: outcome.reference }, 'charge.success for an unknown reference: ignored');
+      return;
+    case 'ignored_event':
+      log.info({ event: outcome.event }, 'Paystack event ignored');
+      return;
+    case 'flagged':
+      log.error(
+        { reference: outcome.reference, reason: outcome.reason },
+        'Paystack payment NOT credited and flagged for review',
+      );
+      return;
+  }
+}
+
+export const paystackWebhookRoutes: FastifyPluginAsyncTypebox<{ db: Database; secretKey: string }> = async (
+  app,
+  { db, secretKey },
+) => {
+  // The signature covers the bytes as sent; parsed and re-serialized JSON would differ. In this
+  // plugin only, JSON bodies stay the Buffer they arrived as, and nothing but JSON is taken.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT_BYTES },
+    (_request, body, done) => done(null, body),
+  );
+
+  app.post(
+    PAYSTACK_WEBHOOK_PATH,
+    {
+      schema: {
+        tags: ['paystack'],
+        summary: 'Paystack webhook',
+        description:
+          'Paystack’s event, signed: `x-paystack-signature` is the hex HMAC-SHA512 of the body bytes under ' +
+          'the Paystack secret key; otherwise `401 invalid_signature` and nothing changes. `charge.success` ' +
+          'for a pending deposit of the same amount and currency credits the wallet exactly once, however ' +
+          'often it is delivered (also one marked `failed` after a declined attempt: Paystack’s word that ' +
+          'the money arrived wins); a mismatch credits nothing, fails the deposit and flags it for review. ' +
+          'Other events and unknown references are acknowledged and change nothing.',
+        headers: Type.Object({ 'x-paystack-signature': Type.Optional(Type.String()) }),
+        body: Type.Unknown({ description: 'Paystack event: `{"event": "charge.success", "data": {...}}`' }),
+        response: { 200: Type.Object({ status: Type.Literal(true) }) },
+      },
+    },
+    async (request) => {
+      const outcome = await receivePaystackWebhook(db, {
+        rawBody: Buffer.isBuffer(request.body) ? request.body : undefined,
+        signature: request.headers['x-paystack-signature'],
+        secretKey,
+      });
+      logOutcome(request.log, outcome);
+      return { status: true as const };
+    },
+  );
+};
