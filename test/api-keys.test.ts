@@ -561,6 +561,33 @@ describe('authenticating with x-api-key', () => {
     await expectDenied(await send('POST', '/wallet/transfer', keyAuth(denied.api_key), body), 'transfer');
   });
 
+  it('POST /wallet/deposit needs deposit', async () => {
+    const user = await t.createUser();
+    const allowed = await createKey(user, { permissions: ['deposit'] });
+    const denied = await createKey(user, { permissions: others('deposit') });
+    const response = await send('POST', '/wallet/deposit', keyAuth(allowed.api_key), { amount: 10_000 });
+    expect(response.status).toBe(201);
+    expect(await json(response)).toMatchObject({ amount: 10_000, status: 'pending' });
+    await expectDenied(
+      await send('POST', '/wallet/deposit', keyAuth(denied.api_key), { amount: 10_000 }),
+      'deposit',
+    );
+  });
+
+  it('GET /wallet/deposit/{reference}/status needs read', async () => {
+    const user = await t.createUser();
+    const started = await send('POST', '/wallet/deposit', user.auth, { amount: 20_000 });
+    expect(started.status).toBe(201);
+    const { reference } = await json(started);
+    const allowed = await createKey(user, { permissions: ['read'] });
+    const denied = await createKey(user, { permissions: others('read') });
+    const path = `/wallet/deposit/${reference}/status`;
+    const response = await send('GET', path, keyAuth(allowed.api_key));
+    expect(response.status).toBe(200);
+    expect(await json(response)).toEqual({ reference, status: 'pending', amount: 20_000 });
+    await expectDenied(await send('GET', path, keyAuth(denied.api_key)), 'read');
+  });
+
   it('records last_used_at at most once a minute', async () => {
     const user = await t.createUser();
     const key = await createKey(user);
@@ -800,5 +827,7 @@ describe('OpenAPI', () => {
     expect(document.paths['/wallet/balance'].get['x-required-permission']).toBe('read');
     expect(document.paths['/wallet/transactions'].get['x-required-permission']).toBe('read');
     expect(document.paths['/wallet/transfer'].post['x-required-permission']).toBe('transfer');
+    expect(document.paths['/wallet/deposit'].post['x-required-permission']).toBe('deposit');
+    expect(document.paths['/wallet/deposit/{reference}/status'].get['x-required-permission']).toBe('read');
   });
 });
