@@ -53,9 +53,9 @@ export async function receivePaystackWebhook(
 
 /**
  * Marks a deposit successful and credits the wallet in one database transaction. The state change
- * is a guarded update (`… where status <> 'success'`): of concurrent duplicates, one takes the
- * row and the rest wait for its commit, find it successful and credit nothing. The ledger's
- * unique reference would refuse a second credit even so.
+ * is a guarded update (`… where status = 'pending' or (status = 'failed' and flagged_reason is
+ * null)`): of concurrent duplicates, one takes the row and the rest wait for its commit, find it
+ * successful and credit nothing. The ledger's unique reference would refuse a second credit even so.
  *
  * A deposit marked `failed` because Paystack once said so (a declined attempt, or our call timing
  * out) is still credited when Paystack later confirms a matching payment: the signed webhook is

@@ -44,8 +44,8 @@ export async function mountPaystackSimulator(
     app.log.warn(
       { simulator: `${ownUrl(app)}${DEV_PAYSTACK_PREFIX}` },
       'PAYMENTS ARE SIMULATED, NOT PAYSTACK: PAYSTACK_SECRET_KEY is unset, so deposits go to the local ' +
-        'Paystack simulator, whose checkout page Pay button sends a signed webhook. No real money moves. ' +
-        'Never use this in production.',
+        'Paystack simulator, whose checkout page has a Pay button that sends a signed webhook. ' +
+        'No real money moves. Never use this in production.',
     );
   });
   return { secretKey, baseUrl: () => `${ownUrl(app)}${DEV_PAYSTACK_PREFIX}` };
