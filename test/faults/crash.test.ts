@@ -3,31 +3,80 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { expectLedgerConsistent } from '../support/ledger.ts';
+import { startTestPaystack, type TestPaystack } from '../support/paystack.ts';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
-import { createFundedUsers, driveTransfers, FAULT_JWT_SECRET, sendTransfer, sleep } from './support.ts';
+import {
+  createFundedUsers,
+  deliverChargeSuccess,
+  driveTransfers,
+  FAULT_JWT_SECRET,
+  sendTransfer,
+  sleep,
+  type WebhookDelivery,
+} from './support.ts';
+
+const DEPOSITS = 60;
 
 let database: TestDatabase;
+let paystack: TestPaystack;
 
 beforeAll(async () => {
   database = await createTestDatabase();
+  paystack = await startTestPaystack();
 });
-afterAll(() => database.drop());
+afterAll(async () => {
+  await paystack.close();
+  await database.drop();
+});
 
 describe('kill -9 under load', () => {
-  it('reflects every answered transfer once, and keyed retries of interrupted ones do the work once', async () => {
-    const env = { DATABASE_URL: database.url as string, JWT_SECRET: FAULT_JWT_SECRET, NODE_ENV: 'test' };
+  it('reflects every answered transfer and webhook once; retries of interrupted ones do the work once', async () => {
+    const env = {
+      DATABASE_URL: database.url as string,
+      JWT_SECRET: FAULT_JWT_SECRET,
+      NODE_ENV: 'test',
+      PAYSTACK_SECRET_KEY: paystack.secretKey,
+      PAYSTACK_BASE_URL: paystack.url,
+    };
     const users = await createFundedUsers(database.handle.db, 12, 10_000_000);
     let service: ServiceProcess = await startServiceProcess({ env });
     const port = service.port;
 
-    const crashed = sleep(1_500).then(() => service.crash());
-    const attempts = await driveTransfers(
-      () => service.url,
-      users,
-      32,
-      crashed.then(() => sleep(300)),
-      'crash',
+    // Pending deposits whose charge.success webhooks arrive, twice each, while the service dies.
+    const deposits: { reference: string; amount: number }[] = [];
+    for (let i = 0; i < DEPOSITS; i++) {
+      const user = users[i % users.length] as (typeof users)[number];
+      const response = await fetch(`${service.url}/wallet/deposit`, {
+        method: 'POST',
+        headers: { authorization: user.authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: 1_000 + i }),
+      });
+      expect(response.status).toBe(201);
+      deposits.push({
+        reference: ((await response.json()) as { reference: string }).reference,
+        amount: 1_000 + i,
+      });
+    }
+    const webhookQueue = [...deposits, ...deposits];
+    const deliveries: WebhookDelivery[] = [];
+
+    const stop = sleep(1_500)
+      .then(() => service.crash())
+      .then(() => sleep(300));
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+    });
+    const webhookWorkers = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let next = webhookQueue.shift(); next && !stopped; next = webhookQueue.shift()) {
+          deliveries.push(await deliverChargeSuccess(service.url, paystack.secretKey, next));
+          await sleep(40);
+        }
+      }),
     );
+    const attempts = await driveTransfers(() => service.url, users, 28, stop, 'crash');
+    await webhookWorkers;
     service = await startServiceProcess({ env, port });
     try {
       const answered = attempts.filter((a) => a.status !== undefined);
@@ -53,6 +102,23 @@ describe('kill -9 under load', () => {
         sql`select count(*)::int as count from idempotency_keys where state = 'completed' and response_status = 200`,
       );
       expect(keys?.count).toBe(references.length);
+
+      // Webhooks: every answer before the crash was a 200; then, as Paystack does, every event is
+      // delivered again (late duplicates for some, the first 200 for others) and each deposit is
+      // credited exactly once.
+      expect(deliveries.filter((d) => d.status === 200).length).toBeGreaterThan(0);
+      expect(deliveries.filter((d) => d.status !== undefined && d.status !== 200)).toEqual([]);
+      const redeliveries = await Promise.all(
+        deposits.map((deposit) => deliverChargeSuccess(service.url, paystack.secretKey, deposit)),
+      );
+      expect(redeliveries.filter((d) => d.status !== 200)).toEqual([]);
+      const [credited] = await queryRows<{ success: number; credits: number }>(
+        db,
+        sql`select (select count(*)::int from deposits d where d.status = 'success' and d.amount < 10000000) as success,
+                   (select count(*)::int from ledger_transactions t join deposits d on d.reference = t.reference
+                     where d.amount < 10000000) as credits`,
+      );
+      expect(credited).toEqual({ success: DEPOSITS, credits: DEPOSITS });
       await expectLedgerConsistent(db);
     } finally {
       await service.stop();

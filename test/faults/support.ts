@@ -1,6 +1,7 @@
 import { issueAccessToken } from '../../src/auth/jwt.ts';
 import { signInUser } from '../../src/auth/users.ts';
 import type { Database } from '../../src/db/client.ts';
+import { signWebhookBody } from '../../src/paystack/signature.ts';
 import { fundWallet } from '../support/ledger.ts';
 
 export const FAULT_JWT_SECRET = 'fault-tests-secret-at-least-32-bytes-long';
@@ -108,3 +109,35 @@ export async function driveTransfers(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface WebhookDelivery {
+  reference: string;
+  status: number | undefined;
+}
+
+/** Posts a `charge.success` for the deposit, signed with the Paystack key, as Paystack does. */
+export async function deliverChargeSuccess(
+  baseUrl: string,
+  secretKey: string,
+  deposit: { reference: string; amount: number },
+): Promise<WebhookDelivery> {
+  const body = JSON.stringify({
+    event: 'charge.success',
+    data: { status: 'success', reference: deposit.reference, amount: deposit.amount, currency: 'NGN' },
+  });
+  try {
+    const response = await fetch(`${baseUrl}/wallet/paystack/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-paystack-signature': signWebhookBody(body, secretKey),
+      },
+      body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    await response.arrayBuffer();
+    return { reference: deposit.reference, status: response.status };
+  } catch {
+    return { reference: deposit.reference, status: undefined };
+  }
+}
