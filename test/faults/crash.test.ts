@@ -119,6 +119,12 @@ describe('kill -9 under load', () => {
                      where d.amount < 10000000) as credits`,
       );
       expect(credited).toEqual({ success: DEPOSITS, credits: DEPOSITS });
+      const replayed = retries.filter((r) => r.replayed).length;
+      console.info(
+        `crash: ${answered.length} transfers answered before kill -9, ${interrupted.length} interrupted ` +
+          `(${replayed} had committed and were replayed, ${interrupted.length - replayed} ran on retry); ` +
+          `${deliveries.length} webhooks before the crash, ${DEPOSITS} deposits credited once`,
+      );
       await expectLedgerConsistent(db);
     } finally {
       await service.stop();

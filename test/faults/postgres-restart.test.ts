@@ -52,12 +52,16 @@ describe('PostgreSQL restart under load', () => {
       await sleep(1_000);
       pgCluster('stop');
       down = true;
-      for (let i = 0; i < 5; i++) {
-        readinessDuringOutage.push((await readiness(service.url)).status);
-        await sleep(200);
+      try {
+        for (let i = 0; i < 5; i++) {
+          readinessDuringOutage.push((await readiness(service.url)).status);
+          await sleep(200);
+        }
+      } finally {
+        // Whatever the assertions find, the machine's PostgreSQL must come back.
+        pgCluster('start');
+        down = false;
       }
-      pgCluster('start');
-      down = false;
     })();
     const attempts = await driveTransfers(
       () => service.url,
@@ -78,6 +82,11 @@ describe('PostgreSQL restart under load', () => {
       expect(failure.elapsedMs).toBeLessThan(5_000);
     }
     expect(down).toBe(false);
+    const slowest = Math.max(...failures.map((f) => f.elapsedMs));
+    console.info(
+      `postgres restart: ${attempts.length} transfers, ${failures.length} answered 503 (slowest ${slowest.toFixed(0)} ms), ` +
+        `readiness during the outage ${readinessDuringOutage.join(',')}`,
+    );
 
     let ready = await readiness(service.url);
     for (let i = 0; ready.status !== 200 && i < 50; i++) {

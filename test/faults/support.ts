@@ -34,6 +34,8 @@ export interface TransferAttempt {
   /** HTTP status, or undefined when the connection failed (refused, reset, timed out). */
   status: number | undefined;
   response: Record<string, unknown> | undefined;
+  /** The answer carried `Idempotency-Hit: true`: a replay of an earlier, committed request. */
+  replayed: boolean;
   elapsedMs: number;
 }
 
@@ -73,10 +75,17 @@ export async function sendTransfer(
       ...attempt,
       status: response.status,
       response: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+      replayed: response.headers.get('idempotency-hit') === 'true',
       elapsedMs: performance.now() - started,
     };
   } catch {
-    return { ...attempt, status: undefined, response: undefined, elapsedMs: performance.now() - started };
+    return {
+      ...attempt,
+      status: undefined,
+      response: undefined,
+      replayed: false,
+      elapsedMs: performance.now() - started,
+    };
   }
 }
 
@@ -89,9 +98,11 @@ export async function driveTransfers(
   keyPrefix: string,
 ): Promise<TransferAttempt[]> {
   let stopped = false;
-  void until.then(() => {
+  const stop = () => {
     stopped = true;
-  });
+  };
+  // Stop on failure too, so a fault step that throws ends the load instead of running it forever.
+  void until.then(stop, stop);
   const attempts: TransferAttempt[] = [];
   await Promise.all(
     Array.from({ length: workers }, async (_, worker) => {
