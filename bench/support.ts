@@ -166,10 +166,72 @@ export class RssSampler {
     this.timer = undefined;
   }
 
-  /** MiB: the largest sample, or the kernel's high-water mark when that is larger. */
+  /** MiB: the largest sample taken between start() and stop(). */
   peakMib(): number {
-    return Math.max(this.peakKib, this.read('VmHWM')) / 1024;
+    return this.peakKib / 1024;
   }
+
+  /** MiB: the kernel's high-water mark over the process's whole life, which no sampling can miss. */
+  highWaterMib(): number {
+    return this.read('VmHWM') / 1024;
+  }
+}
+
+/** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ) on every common platform. */
+const TICKS_PER_SECOND = 100;
+
+interface CpuReading {
+  at: number;
+  serviceS: number;
+  benchS: number;
+  machineBusyS: number;
+}
+
+function readCpu(pid: number): CpuReading {
+  let serviceS = 0;
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    serviceS = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    serviceS = 0;
+  }
+  const usage = process.cpuUsage();
+  let machineBusyS = 0;
+  try {
+    const cpu = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    const total = cpu.slice(0, 8).reduce((sum, value) => sum + value, 0);
+    machineBusyS = (total - (cpu[3] ?? 0) - (cpu[4] ?? 0)) / TICKS_PER_SECOND;
+  } catch {
+    machineBusyS = 0;
+  }
+  return { at: performance.now(), serviceS, benchS: (usage.user + usage.system) / 1e6, machineBusyS };
+}
+
+/** Cores used on average over a phase: by the service, by this process (the load generator), in all. */
+export interface CpuShare {
+  service: number;
+  bench: number;
+  machine: number;
+}
+
+export function cpuMeter(pid: number): () => CpuShare {
+  const before = readCpu(pid);
+  return () => {
+    const after = readCpu(pid);
+    const seconds = (after.at - before.at) / 1000;
+    return {
+      service: (after.serviceS - before.serviceS) / seconds,
+      bench: (after.benchS - before.benchS) / seconds,
+      machine: (after.machineBusyS - before.machineBusyS) / seconds,
+    };
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
