@@ -35,9 +35,13 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
     idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
     application_name: 'wallet-service',
   });
-  // An idle client losing its connection (a database restart) must not crash the process; the
-  // pool drops it and the next request gets a fresh connection.
+  // A client losing its connection (a database restart) emits 'error'; unheard, that event would
+  // crash the process. Idle clients report through the pool; a checked-out client between two
+  // queries reports on itself, and its next query fails (a 503), after which the pool drops it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return {
     db: drizzlePg(pool, { schema }) as unknown as Database,
     driver: 'postgres',
