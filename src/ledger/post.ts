@@ -20,7 +20,11 @@ export interface PostedTransaction {
 export type LedgerKind = 'deposit' | 'transfer';
 
 /** Raised by the `ledger_post` database function when a guarded debit finds too little money. */
-const INSUFFICIENT_FUNDS_SQLSTATE = 'WL001';
+export const INSUFFICIENT_FUNDS_SQLSTATE = 'WL001';
+
+export function insufficientFunds(): AppError {
+  return new AppError(422, 'insufficient_funds', 'The wallet balance is too low for this transfer');
+}
 
 function assertBalanced(postings: readonly Posting[]): void {
   invariant(postings.length >= 2, 'a ledger transaction has at least two entries');
@@ -71,7 +75,7 @@ export async function postTransaction(
     );
   } catch (error) {
     if (databaseErrorCode(error) === INSUFFICIENT_FUNDS_SQLSTATE) {
-      throw new AppError(422, 'insufficient_funds', 'The wallet balance is too low for this transfer');
+      throw insufficientFunds();
     }
     throw error;
   }

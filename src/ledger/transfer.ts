@@ -1,8 +1,7 @@
-import { eq, or } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
-import { wallets } from '../db/schema.ts';
+import { sql } from 'drizzle-orm';
+import { databaseErrorCode, type Queryable, queryRows } from '../db/client.ts';
 import { AppError, invariant } from '../errors.ts';
-import { postTransaction } from './post.ts';
+import { INSUFFICIENT_FUNDS_SQLSTATE, insufficientFunds } from './post.ts';
 import { newReference } from './reference.ts';
 import { isValidWalletNumber } from './wallet-number.ts';
 
@@ -17,14 +16,22 @@ export interface TransferResult {
   balance: bigint;
 }
 
+/** The refusals of the `wallet_transfer` database function (migration 0005). */
+const REFUSALS: Record<string, () => AppError> = {
+  [INSUFFICIENT_FUNDS_SQLSTATE]: insufficientFunds,
+  WL003: () => new AppError(400, 'self_transfer', 'You cannot transfer to your own wallet'),
+  WL004: () => new AppError(404, 'wallet_not_found', 'No wallet has that number'),
+  WL005: () => new AppError(404, 'wallet_not_found', 'You have no wallet'),
+};
+
 /**
- * Moves `amount` kobo from the user's wallet to the wallet numbered `recipientWalletNumber`.
- * Atomic on its own: the wallet lookup only reads the immutable number-to-account mapping and
- * the money moves in one statement, so it needs no surrounding transaction (and holds its locks
+ * Moves `amount` kobo from the user's wallet to the wallet numbered `recipientWalletNumber`, in one
+ * statement: the `wallet_transfer` database function resolves both wallets and posts through
+ * `ledger_post`. Atomic on its own, so it needs no surrounding transaction (and holds its locks
  * for less time without one); inside a caller's transaction it commits with it.
  */
 export async function transfer(
-  tx: Queryable,
+  db: Queryable,
   input: { senderUserId: string; recipientWalletNumber: string; amount: bigint },
 ): Promise<TransferResult> {
   invariant(input.amount >= 1n && input.amount <= MAX_TRANSFER_KOBO, 'transfer amount validated at the edge');
@@ -35,32 +42,20 @@ export async function transfer(
       'The wallet number fails its check digit; check for a typo',
     );
   }
-  const rows = await tx
-    .select({ accountId: wallets.accountId, userId: wallets.userId, walletNumber: wallets.walletNumber })
-    .from(wallets)
-    .where(or(eq(wallets.userId, input.senderUserId), eq(wallets.walletNumber, input.recipientWalletNumber)));
-  const sender = rows.find((row) => row.userId === input.senderUserId);
-  const recipient = rows.find((row) => row.walletNumber === input.recipientWalletNumber);
-  if (!sender) throw new AppError(404, 'wallet_not_found', 'You have no wallet');
-  if (sender.walletNumber === input.recipientWalletNumber) {
-    throw new AppError(400, 'self_transfer', 'You cannot transfer to your own wallet');
+  const reference = newReference('trf');
+  let rows: { sender_balance: string }[];
+  try {
+    rows = await queryRows(
+      db,
+      sql`select sender_balance from wallet_transfer(${input.senderUserId}::uuid, ${input.recipientWalletNumber},
+                                                     ${input.amount}::bigint, ${reference})`,
+    );
+  } catch (error) {
+    const refusal = REFUSALS[databaseErrorCode(error) ?? ''];
+    if (refusal) throw refusal();
+    throw error;
   }
-  if (!recipient) throw new AppError(404, 'wallet_not_found', 'No wallet has that number');
-
-  const posted = await postTransaction(tx, {
-    reference: newReference('trf'),
-    kind: 'transfer',
-    postings: [
-      { account: sender.accountId, amount: -input.amount },
-      { account: recipient.accountId, amount: input.amount },
-    ],
-  });
-  const balance = posted.balances.get(sender.accountId);
+  const balance = rows[0] === undefined ? undefined : BigInt(rows[0].sender_balance);
   invariant(balance !== undefined && balance >= 0n, 'the sender balance is known and not negative');
-  return {
-    reference: posted.reference,
-    amount: input.amount,
-    recipientWalletNumber: recipient.walletNumber,
-    balance,
-  };
+  return { reference, amount: input.amount, recipientWalletNumber: input.recipientWalletNumber, balance };
 }
