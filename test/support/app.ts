@@ -5,6 +5,7 @@ import { signInUser } from '../../src/auth/users.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { expectLedgerConsistent } from './ledger.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 
@@ -25,6 +26,7 @@ export interface TestApp {
   config: Config;
   /** Creates (or finds) a user with a wallet without going through Google, and a JWT for them. */
   createUser(email?: string): Promise<TestUser>;
+  /** Checks the ledger's invariants, then stops the app and drops its database. */
   close(): Promise<void>;
 }
 
@@ -73,8 +75,12 @@ export async function startTestApp(
       };
     },
     async close() {
-      await app.close();
-      await database.drop();
+      try {
+        await expectLedgerConsistent(db);
+      } finally {
+        await app.close();
+        await database.drop();
+      }
     },
   };
 }
