@@ -3,8 +3,7 @@ import type { Database } from '../db/client.ts';
 import { type DepositPaystack, MAX_DEPOSIT_KOBO, MIN_DEPOSIT_KOBO, startDeposit } from '../deposits/start.ts';
 import { getDepositStatus } from '../deposits/status.ts';
 import { principalOf } from '../http/authentication.ts';
-import { idempotencyScope } from '../http/idempotency.ts';
-import { replyWithOutcome } from '../http/idempotent-reply.ts';
+import { replyWithOutcome, requestIdempotencyScope } from '../http/idempotent-reply.ts';
 import { IdempotencyHeaders } from './wallet.ts';
 
 const DepositRequest = Type.Object(
@@ -60,11 +59,7 @@ export const depositRoutes: FastifyPluginAsyncTypebox<{ db: Database; paystack: 
     },
     async (request, reply) => {
       const { userId } = principalOf(request);
-      const idempotency = idempotencyScope(userId, request.headers['idempotency-key'], {
-        method: request.method,
-        path: request.routeOptions.url ?? request.url,
-        body: request.body,
-      });
+      const idempotency = requestIdempotencyScope(request, userId);
       const outcome = await startDeposit(
         db,
         paystack,

@@ -1,8 +1,8 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/client.ts';
 import { principalOf } from '../http/authentication.ts';
-import { IDEMPOTENCY_KEY_PATTERN, idempotencyScope, runIdempotent } from '../http/idempotency.ts';
-import { replyWithOutcome } from '../http/idempotent-reply.ts';
+import { IDEMPOTENCY_KEY_PATTERN, runIdempotent } from '../http/idempotency.ts';
+import { replyWithOutcome, requestIdempotencyScope } from '../http/idempotent-reply.ts';
 import { DEFAULT_PAGE_SIZE, listWalletHistory, MAX_PAGE_SIZE } from '../ledger/history.ts';
 import { transfer } from '../ledger/transfer.ts';
 import { getWalletOfUser } from '../ledger/wallets.ts';
@@ -98,11 +98,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
     },
     async (request, reply) => {
       const { userId } = principalOf(request);
-      const scope = idempotencyScope(userId, request.headers['idempotency-key'], {
-        method: request.method,
-        path: request.routeOptions.url ?? request.url,
-        body: request.body,
-      });
+      const scope = requestIdempotencyScope(request, userId);
       const outcome = await runIdempotent(db, scope, async (tx) => {
         const result = await transfer(tx, {
           senderUserId: userId,
