@@ -58,8 +58,8 @@ const TARGETS = {
   rssMib: 150,
 };
 
-type PhaseName = 'transfers' | 'balance' | 'webhooks' | 'pgbench';
-const ALL_PHASES: readonly PhaseName[] = ['transfers', 'balance', 'webhooks', 'pgbench'];
+type PhaseName = 'liveness' | 'transfers' | 'balance' | 'webhooks' | 'pgbench';
+const ALL_PHASES: readonly PhaseName[] = ['liveness', 'transfers', 'balance', 'webhooks', 'pgbench'];
 
 function intEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -393,6 +393,15 @@ async function main(): Promise<void> {
 
     const users = await createUsers(service, paystackSecretKey);
     console.log(`bench: ${users.length} users signed in, keyed and funded with ${FUNDING_KOBO} kobo each`);
+
+    if (PHASES.has('liveness')) {
+      // No authentication and no database: the ceiling of this HTTP stack on this machine, against
+      // which the other phases' cost per request can be read.
+      console.log(`bench: GET /healthz for ${DURATION_S} s at ${CONNECTIONS} connections`);
+      phases.push(
+        await load(service, 'liveness', { method: 'GET', path: '/healthz' }, { durationS: DURATION_S }),
+      );
+    }
 
     if (PHASES.has('transfers')) {
       console.log(`bench: transfers for ${DURATION_S} s at ${CONNECTIONS} connections`);

@@ -1,5 +1,11 @@
 import { and, count, desc, eq, gt, isNull, sql } from 'drizzle-orm';
-import { type Database, databaseErrorCode, type Queryable, type Transaction } from '../db/client.ts';
+import {
+  type Database,
+  databaseErrorCode,
+  preparedPerDatabase,
+  type Queryable,
+  type Transaction,
+} from '../db/client.ts';
 import { apiKeys, users } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
 import { generateApiKey, hashApiKey, isWellFormedApiKey, type KeyMode } from './api-key-format.ts';
@@ -8,12 +14,9 @@ import { PERMISSIONS, type Permission, type Principal } from './permissions.ts';
 /** `last_used_at` is informational: refreshing it at most this often keeps reads free of writes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** Turns a presented API key into its owner's principal, or says precisely why not. */
-export async function resolveApiKey(db: Queryable, key: string, now = new Date()): Promise<Principal> {
-  if (!isWellFormedApiKey(key)) {
-    throw new AppError(401, 'invalid_api_key', 'The API key is malformed');
-  }
-  const [row] = await db
+/** Runs on every request made with an API key, so it is prepared once. */
+const apiKeyByHash = preparedPerDatabase((db) =>
+  db
     .select({
       id: apiKeys.id,
       userId: apiKeys.userId,
@@ -23,7 +26,16 @@ export async function resolveApiKey(db: Queryable, key: string, now = new Date()
       lastUsedAt: apiKeys.lastUsedAt,
     })
     .from(apiKeys)
-    .where(eq(apiKeys.keyHash, hashApiKey(key)));
+    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
+    .prepare('api_key_by_hash'),
+);
+
+/** Turns a presented API key into its owner's principal, or says precisely why not. */
+export async function resolveApiKey(db: Queryable, key: string, now = new Date()): Promise<Principal> {
+  if (!isWellFormedApiKey(key)) {
+    throw new AppError(401, 'invalid_api_key', 'The API key is malformed');
+  }
+  const [row] = await apiKeyByHash(db).execute({ keyHash: hashApiKey(key) });
   if (!row) throw new AppError(401, 'invalid_api_key', 'The API key is not recognised');
   if (row.revokedAt !== null) throw new AppError(401, 'api_key_revoked', 'The API key has been revoked');
   if (row.expiresAt.getTime() <= now.getTime()) {

@@ -64,6 +64,26 @@ export async function queryRows<Row>(db: Queryable, query: SQL): Promise<Row[]> 
   return result.rows;
 }
 
+/**
+ * A query built once per database handle and prepared under `name`: the hot paths (API key
+ * lookup, balance, transfer) skip Drizzle's query building on every request, and PostgreSQL
+ * parses and plans the named statement once per connection. A transaction is a new handle each
+ * time, so inside one the query is built afresh, as an unprepared query would be.
+ */
+export function preparedPerDatabase<Prepared>(
+  build: (db: Queryable) => Prepared,
+): (db: Queryable) => Prepared {
+  const byDatabase = new WeakMap<Queryable, Prepared>();
+  return (db) => {
+    let prepared = byDatabase.get(db);
+    if (prepared === undefined) {
+      prepared = build(db);
+      byDatabase.set(db, prepared);
+    }
+    return prepared;
+  };
+}
+
 /** deadlock_detected and serialization_failure: the transaction did nothing and may simply run again. */
 const RETRYABLE_CODES = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 3;

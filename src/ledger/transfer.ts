@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { databaseErrorCode, type Queryable, queryRows } from '../db/client.ts';
+import { databaseErrorCode, preparedPerDatabase, type Queryable } from '../db/client.ts';
 import { AppError, invariant } from '../errors.ts';
 import { INSUFFICIENT_FUNDS_SQLSTATE, insufficientFunds } from './post.ts';
 import { newReference } from './reference.ts';
@@ -24,6 +24,16 @@ const REFUSALS: Record<string, () => AppError> = {
   WL005: () => new AppError(404, 'wallet_not_found', 'You have no wallet'),
 };
 
+const walletTransfer = preparedPerDatabase((db) =>
+  db
+    .select({ senderBalance: sql<string>`sender_balance` })
+    .from(
+      sql`wallet_transfer(${sql.placeholder('senderUserId')}::uuid, ${sql.placeholder('recipientWalletNumber')},
+                          ${sql.placeholder('amount')}::bigint, ${sql.placeholder('reference')})`,
+    )
+    .prepare('wallet_transfer'),
+);
+
 /**
  * Moves `amount` kobo from the user's wallet to the wallet numbered `recipientWalletNumber`, in one
  * statement: the `wallet_transfer` database function resolves both wallets and posts through
@@ -43,19 +53,20 @@ export async function transfer(
     );
   }
   const reference = newReference('trf');
-  let rows: { sender_balance: string }[];
+  let rows: { senderBalance: string }[];
   try {
-    rows = await queryRows(
-      db,
-      sql`select sender_balance from wallet_transfer(${input.senderUserId}::uuid, ${input.recipientWalletNumber},
-                                                     ${input.amount}::bigint, ${reference})`,
-    );
+    rows = await walletTransfer(db).execute({
+      senderUserId: input.senderUserId,
+      recipientWalletNumber: input.recipientWalletNumber,
+      amount: input.amount,
+      reference,
+    });
   } catch (error) {
     const refusal = REFUSALS[databaseErrorCode(error) ?? ''];
     if (refusal) throw refusal();
     throw error;
   }
-  const balance = rows[0] === undefined ? undefined : BigInt(rows[0].sender_balance);
+  const balance = rows[0] === undefined ? undefined : BigInt(rows[0].senderBalance);
   invariant(balance !== undefined && balance >= 0n, 'the sender balance is known and not negative');
   return { reference, amount: input.amount, recipientWalletNumber: input.recipientWalletNumber, balance };
 }

@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
+import { eq, sql } from 'drizzle-orm';
+import { preparedPerDatabase, type Queryable } from '../db/client.ts';
 import { accounts, wallets } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
 import { generateWalletNumber } from './wallet-number.ts';
@@ -28,12 +28,18 @@ export async function openWallet(tx: Queryable, userId: string): Promise<Wallet>
   throw new Error(`No free wallet number after ${MAX_WALLET_NUMBER_ATTEMPTS} attempts`);
 }
 
-export async function findWalletByUser(db: Queryable, userId: string): Promise<Wallet | undefined> {
-  const [row] = await db
+/** Behind every balance read, so it is prepared once. */
+const walletByUser = preparedPerDatabase((db) =>
+  db
     .select({ accountId: wallets.accountId, walletNumber: wallets.walletNumber, balance: accounts.balance })
     .from(wallets)
     .innerJoin(accounts, eq(accounts.id, wallets.accountId))
-    .where(eq(wallets.userId, userId));
+    .where(eq(wallets.userId, sql.placeholder('userId')))
+    .prepare('wallet_by_user'),
+);
+
+export async function findWalletByUser(db: Queryable, userId: string): Promise<Wallet | undefined> {
+  const [row] = await walletByUser(db).execute({ userId });
   return row;
 }
 
