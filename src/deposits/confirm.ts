@@ -1,9 +1,8 @@
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import { type Database, retryTransaction } from '../db/client.ts';
 import { deposits } from '../db/schema.ts';
-import { AppError, invariant } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import { creditDeposit } from '../ledger/deposits.ts';
-import { findWalletByUser } from '../ledger/wallets.ts';
 import { parsePaystackEvent } from '../paystack/events.ts';
 import { verifyWebhookSignature } from '../paystack/signature.ts';
 
@@ -86,15 +85,9 @@ export async function confirmDeposit(
             ),
           ),
         )
-        .returning({ id: deposits.id, userId: deposits.userId });
+        .returning({ id: deposits.id });
       if (claimed) {
-        const wallet = await findWalletByUser(tx, claimed.userId);
-        invariant(wallet, 'a depositor has a wallet');
-        const posted = await creditDeposit(tx, { reference, walletAccountId: wallet.accountId, amount });
-        await tx
-          .update(deposits)
-          .set({ ledgerTransactionId: posted.transactionId })
-          .where(eq(deposits.id, claimed.id));
+        await creditDeposit(tx, claimed.id);
         return { kind: 'credited', reference, amount, previouslyFailed: previous?.status === 'failed' };
       }
 

@@ -1,27 +1,23 @@
-import type { Queryable } from '../db/client.ts';
+import { sql } from 'drizzle-orm';
+import { type Queryable, queryRows } from '../db/client.ts';
 import { invariant } from '../errors.ts';
-import { type PostedTransaction, postTransaction } from './post.ts';
 
 /** The system account standing for money Paystack holds for us; the only one allowed below zero. */
 export const PAYSTACK_CLEARING = 'paystack:clearing';
 
 /**
- * Credits a confirmed deposit to a wallet: the wallet gains `amount`, the Paystack clearing
- * account owes it. The ledger reference is the deposit's reference, whose uniqueness makes a
- * second credit of the same deposit fail rather than pass. Call inside the transaction that
- * marks the deposit successful.
+ * Credits a claimed deposit (status `success`, not yet credited) to its owner's wallet: the
+ * wallet gains the amount, the Paystack clearing account owes it, and the deposit is linked to
+ * the ledger transaction. One statement, the `deposit_credit` database function (migration 0006),
+ * which posts through `ledger_post` with the deposit's reference as the ledger reference, whose
+ * uniqueness makes a second credit of the same deposit fail rather than pay. Call it last in the
+ * transaction that claimed the deposit: the clearing account stays locked until that commits.
  */
-export async function creditDeposit(
-  tx: Queryable,
-  input: { reference: string; walletAccountId: bigint; amount: bigint },
-): Promise<PostedTransaction> {
-  invariant(input.amount > 0n, 'a deposit credits a positive amount');
-  return postTransaction(tx, {
-    reference: input.reference,
-    kind: 'deposit',
-    postings: [
-      { account: input.walletAccountId, amount: input.amount },
-      { account: { systemCode: PAYSTACK_CLEARING }, amount: -input.amount },
-    ],
-  });
+export async function creditDeposit(tx: Queryable, depositId: string): Promise<{ transactionId: string }> {
+  const [row] = await queryRows<{ transaction_id: string }>(
+    tx,
+    sql`select deposit_credit(${depositId}::uuid) as transaction_id`,
+  );
+  invariant(row?.transaction_id, 'deposit_credit returned the ledger transaction');
+  return { transactionId: row.transaction_id };
 }

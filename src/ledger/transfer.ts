@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { databaseErrorCode, preparedPerDatabase, type Queryable } from '../db/client.ts';
 import { AppError, invariant } from '../errors.ts';
-import { INSUFFICIENT_FUNDS_SQLSTATE, insufficientFunds } from './post.ts';
 import { newReference } from './reference.ts';
 import { isValidWalletNumber } from './wallet-number.ts';
 
@@ -16,9 +15,12 @@ export interface TransferResult {
   balance: bigint;
 }
 
-/** The refusals of the `wallet_transfer` database function (migration 0005). */
+/**
+ * The refusals of the `wallet_transfer` database function (migration 0005); WL001, insufficient
+ * funds, comes from the guarded debit in `ledger_post`.
+ */
 const REFUSALS: Record<string, () => AppError> = {
-  [INSUFFICIENT_FUNDS_SQLSTATE]: insufficientFunds,
+  WL001: () => new AppError(422, 'insufficient_funds', 'The wallet balance is too low for this transfer'),
   WL003: () => new AppError(400, 'self_transfer', 'You cannot transfer to your own wallet'),
   WL004: () => new AppError(404, 'wallet_not_found', 'No wallet has that number'),
   WL005: () => new AppError(404, 'wallet_not_found', 'You have no wallet'),

@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
-import { deposits, wallets } from '../../src/db/schema.ts';
+import { deposits } from '../../src/db/schema.ts';
 import { checkLedger } from '../../src/ledger/check.ts';
 import { creditDeposit } from '../../src/ledger/deposits.ts';
 import { newReference } from '../../src/ledger/reference.ts';
@@ -12,21 +11,12 @@ import { newReference } from '../../src/ledger/reference.ts';
  */
 export async function fundWallet(db: Database, userId: string, amount: number): Promise<void> {
   await db.transaction(async (tx) => {
-    const [wallet] = await tx.select().from(wallets).where(eq(wallets.userId, userId));
-    if (!wallet) throw new Error(`user ${userId} has no wallet`);
-    const reference = newReference('dep');
-    const posted = await creditDeposit(tx, {
-      reference,
-      walletAccountId: wallet.accountId,
-      amount: BigInt(amount),
-    });
-    await tx.insert(deposits).values({
-      userId,
-      reference,
-      amount: BigInt(amount),
-      status: 'success',
-      ledgerTransactionId: posted.transactionId,
-    });
+    const [deposit] = await tx
+      .insert(deposits)
+      .values({ userId, reference: newReference('dep'), amount: BigInt(amount), status: 'success' })
+      .returning({ id: deposits.id });
+    if (!deposit) throw new Error('deposit insert returned no row');
+    await creditDeposit(tx, deposit.id);
   });
 }
 
