@@ -88,7 +88,7 @@ const PHASES = phasesFromEnv();
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** When set, the service runs with --cpu-prof and writes its profile there on exit. */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
-/** Extra node flags for the service (say `--max-old-space-size=64`), to try runtime settings. */
+/** Node flags for the service after start:prod's (say `--max-old-space-size=64`), to try settings. */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
 /** Keeps the service's database for EXPLAIN ANALYZE afterwards; it is then yours to drop. */
 const KEEP_DATABASE = process.env.BENCH_KEEP_DATABASE === '1';
@@ -370,7 +370,10 @@ async function main(): Promise<void> {
     });
     service = await startService({
       port,
-      nodeFlags: [...NODE_FLAGS, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])],
+      extraNodeFlags: [
+        ...NODE_FLAGS,
+        ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []),
+      ],
       env: {
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',

@@ -86,13 +86,28 @@ export interface ServiceProcess {
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 
+/**
+ * The node flags of `npm run start:prod` (its heap limits), read from package.json so the bench
+ * measures the process production runs; the bench starts node itself to sample that pid's memory.
+ */
+export function productionNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+  const words = (manifest.scripts['start:prod'] ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/server.js') {
+    throw new Error(`start:prod is not "node [flags] dist/server.js": ${manifest.scripts['start:prod']}`);
+  }
+  return words.slice(1, -1);
+}
+
 /** `node dist/server.js` as production runs it, answering on 127.0.0.1:`port` once ready. */
 export async function startService(options: {
   port: number;
   env: Record<string, string>;
-  nodeFlags: string[];
+  /** After start:prod's own flags, so these win where they overlap. */
+  extraNodeFlags: string[];
 }): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...options.nodeFlags, 'dist/server.js'], {
+  const nodeFlags = [...productionNodeFlags(), ...options.extraNodeFlags];
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, 'dist/server.js'], {
     env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
