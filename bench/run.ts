@@ -58,8 +58,13 @@ const TARGETS = {
   rssMib: 150,
 };
 
-type PhaseName = 'liveness' | 'transfers' | 'balance' | 'webhooks' | 'pgbench';
-const ALL_PHASES: readonly PhaseName[] = ['liveness', 'transfers', 'balance', 'webhooks', 'pgbench'];
+/** The yardstick phases, run against `bench/floor-server.ts` instead of the service. */
+const TRANSFER_FLOOR = 'transfers floor (bare Node + pg)';
+const BALANCE_FLOOR = 'balance floor (bare Node + pg)';
+const FLOOR_PHASES: readonly string[] = [TRANSFER_FLOOR, BALANCE_FLOOR];
+
+type PhaseName = 'liveness' | 'transfers' | 'balance' | 'webhooks' | 'floor' | 'pgbench';
+const ALL_PHASES: readonly PhaseName[] = ['liveness', 'transfers', 'balance', 'webhooks', 'floor', 'pgbench'];
 
 function intEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -406,46 +411,33 @@ async function main(): Promise<void> {
       );
     }
 
+    // The same requests go to the service and, in the floor phases, to the bare server.
+    const transferRequest: AutocannonRequest = {
+      method: 'POST',
+      path: '/wallet/transfer',
+      setupRequest: (request) => {
+        const [from, to] = pickPair(users);
+        return {
+          ...request,
+          headers: { 'content-type': 'application/json', 'x-api-key': from.apiKey },
+          body: JSON.stringify({ wallet_number: to.walletNumber, amount: 1 + randomInt(MAX_TRANSFER_KOBO) }),
+        };
+      },
+    };
+    const balanceRequest: AutocannonRequest = {
+      method: 'GET',
+      path: '/wallet/balance',
+      setupRequest: (request) => ({ ...request, headers: { 'x-api-key': pickUser(users).apiKey } }),
+    };
+
     if (PHASES.has('transfers')) {
       console.log(`bench: transfers for ${DURATION_S} s at ${CONNECTIONS} connections`);
-      phases.push(
-        await load(
-          service,
-          'transfers',
-          {
-            method: 'POST',
-            path: '/wallet/transfer',
-            setupRequest: (request) => {
-              const [from, to] = pickPair(users);
-              return {
-                ...request,
-                headers: { 'content-type': 'application/json', 'x-api-key': from.apiKey },
-                body: JSON.stringify({
-                  wallet_number: to.walletNumber,
-                  amount: 1 + randomInt(MAX_TRANSFER_KOBO),
-                }),
-              };
-            },
-          },
-          { durationS: DURATION_S },
-        ),
-      );
+      phases.push(await load(service, 'transfers', transferRequest, { durationS: DURATION_S }));
     }
 
     if (PHASES.has('balance')) {
       console.log(`bench: balance reads for ${DURATION_S} s at ${CONNECTIONS} connections`);
-      phases.push(
-        await load(
-          service,
-          'balance',
-          {
-            method: 'GET',
-            path: '/wallet/balance',
-            setupRequest: (request) => ({ ...request, headers: { 'x-api-key': pickUser(users).apiKey } }),
-          },
-          { durationS: DURATION_S },
-        ),
-      );
+      phases.push(await load(service, 'balance', balanceRequest, { durationS: DURATION_S }));
     }
 
     if (PHASES.has('webhooks')) {
@@ -504,6 +496,26 @@ async function main(): Promise<void> {
     await service.stop();
     service = undefined;
 
+    if (PHASES.has('floor')) {
+      const floor = await startService({
+        port: await freePort(),
+        env: { DATABASE_URL: walletDbUrl },
+        extraNodeFlags: ['--import', 'tsx'],
+        script: ['bench/floor-server.ts'],
+      });
+      try {
+        for (const [name, request] of [
+          [TRANSFER_FLOOR, transferRequest],
+          [BALANCE_FLOOR, balanceRequest],
+        ] as const) {
+          console.log(`bench: ${name} for ${DURATION_S} s at ${CONNECTIONS} connections`);
+          phases.push(await load(floor, name, request, { durationS: DURATION_S }));
+        }
+      } finally {
+        await floor.stop();
+      }
+    }
+
     // Money: wallets hold exactly the successful deposits, and every ledger invariant holds.
     const walletSum = BigInt(
       await scalar(
@@ -550,16 +562,23 @@ async function main(): Promise<void> {
     console.log(`bench: ${CONNECTIONS} connections, ${DURATION_S} s per phase, ${USERS} users`);
     printPhases(phases, pgbench);
 
-    const byName = (name: string) => phases.find((p) => p.name.startsWith(name) && !p.name.includes('setup'));
+    // The service's own phases: the floor is another process, its figures no part of the targets.
+    const servicePhases = phases.filter((p) => !FLOOR_PHASES.includes(p.name));
+    const byName = (name: string) =>
+      servicePhases.find(
+        (p) => (p.name === name || p.name.startsWith(`${name} (`)) && !p.name.includes('setup'),
+      );
     const transfer = byName('transfers');
     const balance = byName('balance');
-    const loadPhases = phases.filter((p) => !p.name.includes('setup'));
+    const transferFloor = phases.find((p) => p.name === TRANSFER_FLOOR);
+    const balanceFloor = phases.find((p) => p.name === BALANCE_FLOOR);
+    const loadPhases = servicePhases.filter((p) => !p.name.includes('setup'));
     const ratio = (a: number | undefined, b: number | undefined) =>
       a === undefined || b === undefined || b === 0 ? undefined : a / b;
     const transferRatio = ratio(transfer?.rps, pgbench.tpcb?.tps);
     const balanceRatio = ratio(balance?.rps, pgbench.select?.tps);
-    const all5xx = phases.reduce((sum, p) => sum + p.n5xx, 0);
-    const peakRss = Math.max(serviceOverallPeakMib, ...phases.map((p) => p.peakRssMib));
+    const all5xx = servicePhases.reduce((sum, p) => sum + p.n5xx, 0);
+    const peakRss = Math.max(serviceOverallPeakMib, ...servicePhases.map((p) => p.peakRssMib));
     printTargets([
       {
         target: `transfers / pgbench tpcb-like >= ${TARGETS.transferRatio}`,
@@ -593,6 +612,17 @@ async function main(): Promise<void> {
         met: peakRss < TARGETS.rssMib,
       },
     ]);
+    for (const [label, floor, phase, baseline] of [
+      ['transfers floor / pgbench tpcb-like', transferFloor, transfer, pgbench.tpcb?.tps],
+      ['balance floor / pgbench select-only', balanceFloor, balance, pgbench.select?.tps],
+    ] as const) {
+      const floorRatio = ratio(floor?.rps, baseline);
+      if (floor === undefined || floorRatio === undefined) continue;
+      const share = phase ? `; the service does ${fmt((phase.rps / floor.rps) * 100)} % of it` : '';
+      console.log(
+        `  ${'yardstick'.padEnd(12)} ${label.padEnd(44)} ${fmt(floorRatio, 2)} (${fmt(floor.rps)} / ${fmt(baseline ?? 0)})${share}`,
+      );
+    }
 
     console.log('');
     const conserved = walletSum === depositSum;

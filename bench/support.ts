@@ -99,15 +99,20 @@ export function productionNodeFlags(): string[] {
   return words.slice(1, -1);
 }
 
-/** `node dist/server.js` as production runs it, answering on 127.0.0.1:`port` once ready. */
+/**
+ * `node dist/server.js` as production runs it (or, with `script`, another server started with the
+ * same flags), answering `/readyz` on 127.0.0.1:`port` once ready.
+ */
 export async function startService(options: {
   port: number;
   env: Record<string, string>;
   /** After start:prod's own flags, so these win where they overlap. */
   extraNodeFlags: string[];
+  script?: string[];
 }): Promise<ServiceProcess> {
   const nodeFlags = [...productionNodeFlags(), ...options.extraNodeFlags];
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, 'dist/server.js'], {
+  const script = options.script ?? ['dist/server.js'];
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, ...script], {
     env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
