@@ -491,19 +491,22 @@ describe('authenticating with x-api-key', () => {
   it('refuses malformed, truncated, checksum-broken and unknown keys with 401 invalid_api_key', async () => {
     const { api_key: key } = await createKey(owner);
     const last = key.at(-1) as string;
+    // Two neighbouring characters that differ, so swapping them really changes the key.
+    const swapAt = [...key].findIndex((char, index) => index >= 10 && char !== key[index + 1]);
     const candidates = [
       'sk_test_abc',
       'not a key',
       key.slice(0, -1),
       key.slice(0, 20),
       key.slice(0, -1) + (last === 'A' ? 'B' : 'A'),
-      `${key.slice(0, 10)}${key[11]}${key[10]}${key.slice(12)}`,
+      `${key.slice(0, swapAt)}${key[swapAt + 1]}${key[swapAt]}${key.slice(swapAt + 2)}`,
       key.replace('sk_test_', 'sk_live_'),
       `${key}0`,
-      ` ${key}`.trim().toLowerCase(),
+      key.toLowerCase() === key ? key.toUpperCase() : key.toLowerCase(),
       generateApiKey('test').key,
       generateApiKey('live').key,
     ];
+    expect(candidates).not.toContain(key);
     for (const candidate of candidates) {
       const body = await expectProblem(await balance(keyAuth(candidate)), 401, 'invalid_api_key');
       expect(JSON.stringify(body)).not.toContain(candidate);
