@@ -2,13 +2,11 @@ import { sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from '../db/client.ts';
 import { invariant } from '../errors.ts';
 
-/** The system account standing for money Paystack holds for us; the only one allowed below zero. */
-export const PAYSTACK_CLEARING = 'paystack:clearing';
-
 /**
  * Credits a claimed deposit (status `success`, not yet credited) to its owner's wallet: the
- * wallet gains the amount, the Paystack clearing account owes it, and the deposit is linked to
- * the ledger transaction. One statement, the `deposit_credit` database function (migration 0006),
+ * wallet gains the amount, the Paystack clearing account (`paystack:clearing`, money Paystack
+ * holds for us, the only account allowed below zero) owes it, and the deposit is linked to the
+ * ledger transaction. One statement, the `deposit_credit` database function (migration 0006),
  * which posts through `ledger_post` with the deposit's reference as the ledger reference, whose
  * uniqueness makes a second credit of the same deposit fail rather than pay. Call it last in the
  * transaction that claimed the deposit: the clearing account stays locked until that commits.

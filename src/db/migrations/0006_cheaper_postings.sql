@@ -1,7 +1,8 @@
--- ledger_post as in 0004, with the same checks and the same effects, but cheaper per call: the
+-- ledger_post as in 0004, with the same effects and checks, but cheaper per call: the
 -- postings are validated and ordered with plpgsql loops over the arrays (simple expressions)
 -- instead of four unnest subqueries and a sorting query, each of which started an executor.
--- Postings hold two or three entries, so the quadratic loops are the fast ones here.
+-- Postings hold two or three entries, so the quadratic loops are the fast ones here. The loops
+-- index the arrays by position, so arrays not numbered from 1 are now refused too.
 CREATE OR REPLACE FUNCTION ledger_post(p_reference text, p_kind text, p_accounts bigint[], p_amounts bigint[])
 RETURNS TABLE (transaction_id uuid, created_at timestamptz, account_id bigint, balance_after bigint)
 LANGUAGE plpgsql AS $$
