@@ -1,12 +1,14 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { openDatabase } from './db/open.ts';
+import { failAbandonedDepositStarts } from './deposits/start.ts';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.ts';
 import { loggerOptions } from './http/logging.ts';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
-const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60_000;
+/** How often expired idempotency keys are purged and abandoned deposit starts marked failed. */
+const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -29,13 +31,17 @@ async function main(): Promise<void> {
   });
   app.log.info({ driver: database.driver }, 'database ready');
 
-  const purgeTimer = setInterval(() => {
+  const maintenanceTimer = setInterval(() => {
     purgeExpiredIdempotencyKeys(database.db).then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'purged expired idempotency keys'),
       (error: unknown) => app.log.warn({ err: error }, 'idempotency key purge failed'),
     );
-  }, IDEMPOTENCY_PURGE_INTERVAL_MS);
-  purgeTimer.unref();
+    failAbandonedDepositStarts(database.db).then(
+      (failed) => failed > 0 && app.log.warn({ failed }, 'marked deposits abandoned mid-start as failed'),
+      (error: unknown) => app.log.warn({ err: error }, 'abandoned deposit sweep failed'),
+    );
+  }, MAINTENANCE_INTERVAL_MS);
+  maintenanceTimer.unref();
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     const forceExit = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     forceExit.unref();
-    clearInterval(purgeTimer);
+    clearInterval(maintenanceTimer);
     await app.close();
     await database.close();
     process.exit(0);

@@ -1,8 +1,11 @@
 import { Writable } from 'node:stream';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deposits, ledgerTransactions } from '../src/db/schema.ts';
+import { deposits, idempotencyKeys, ledgerTransactions } from '../src/db/schema.ts';
+import { failAbandonedDepositStarts } from '../src/deposits/start.ts';
+import { idempotencyScope } from '../src/http/idempotency.ts';
 import { loggerOptions } from '../src/http/logging.ts';
+import { newReference } from '../src/ledger/reference.ts';
 import { signWebhookBody } from '../src/paystack/signature.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { onPostgres } from './support/database.ts';
@@ -297,6 +300,62 @@ describe('Paystack down, slow, malformed or refusing', () => {
       'idempotency_request_in_progress',
     );
     expect((await first).status).toBe(201);
+  });
+
+  it('lets a retry take over a key left in progress by a process that died mid-start', async () => {
+    // What a kill -9 between the claim and the checkout URL leaves: the key claimed and a pending
+    // deposit without a URL, both older than any live start can be.
+    const key = `abandoned-${Date.now()}`;
+    const reference = newReference('dep');
+    const scope = idempotencyScope(alice.id, key, {
+      method: 'POST',
+      path: '/wallet/deposit',
+      body: { amount: 7_000 },
+    });
+    if (!scope) throw new Error('no scope');
+    const backdated = sql`now() - interval '3 minutes'`;
+    await t.db.insert(idempotencyKeys).values({
+      userId: alice.id,
+      key,
+      requestHash: scope.requestHash,
+      state: 'in_progress',
+      createdAt: backdated,
+      updatedAt: backdated,
+    });
+    await t.db
+      .insert(deposits)
+      .values({ userId: alice.id, reference, amount: 7_000n, status: 'pending', createdAt: backdated });
+
+    const retried = await deposit(alice, { amount: 7_000 }, { 'idempotency-key': key });
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotency-hit')).toBeNull();
+    const started = await json(retried);
+    expect(started.reference).not.toBe(reference);
+    const [abandoned] = await t.db.select().from(deposits).where(eq(deposits.reference, reference));
+    expect(abandoned).toMatchObject({ status: 'failed', failureReason: 'interrupted_before_checkout' });
+
+    const replayed = await deposit(alice, { amount: 7_000 }, { 'idempotency-key': key });
+    expect(replayed.headers.get('idempotency-hit')).toBe('true');
+    expect((await json(replayed)).reference).toBe(started.reference);
+  });
+
+  it('leaves starts in flight alone: only old pending deposits without a checkout URL are abandoned', async () => {
+    const [inFlight] = await t.db
+      .insert(deposits)
+      .values({ userId: bob.id, reference: newReference('dep'), amount: 8_000n, status: 'pending' })
+      .returning({ id: deposits.id });
+    const { reference: withUrl } = await startDeposit(bob, 8_000);
+    await t.db
+      .update(deposits)
+      .set({ createdAt: sql`now() - interval '3 minutes'` })
+      .where(eq(deposits.reference, withUrl));
+
+    expect(await failAbandonedDepositStarts(t.db)).toBe(0);
+    if (!inFlight) throw new Error('no deposit row');
+    const [stillStarting] = await t.db.select().from(deposits).where(eq(deposits.id, inFlight.id));
+    expect(stillStarting?.status).toBe('pending');
+    const [paid] = await t.db.select().from(deposits).where(eq(deposits.reference, withUrl));
+    expect(paid?.status).toBe('pending');
   });
 
   it('answers 502 when Paystack refuses the key or cannot be reached', async () => {

@@ -1,5 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { type Database, retryTransaction } from '../db/client.ts';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { type Database, type Queryable, retryTransaction } from '../db/client.ts';
 import { deposits, users } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
 import {
@@ -16,6 +16,35 @@ import { type PaystackClient, PaystackError } from '../paystack/client.ts';
 /** SPEC: at least ₦1, and at most Paystack's cap of ₦10m for one transaction. */
 export const MIN_DEPOSIT_KOBO = 100;
 export const MAX_DEPOSIT_KOBO = 1_000_000_000;
+
+/**
+ * Starting a deposit takes at most Paystack's timeout (10 s by default) plus two short
+ * transactions. A deposit still `pending` without a checkout URL after this long, and the
+ * `in_progress` Idempotency-Key of its request, were left by a process that stopped mid-request:
+ * nobody was given the URL, so nobody can pay it.
+ */
+export const ABANDONED_DEPOSIT_START_MS = 2 * 60_000;
+
+/**
+ * Marks deposits abandoned mid-start `failed` (of one user, or of everyone); returns how many.
+ * Should Paystack ever confirm a payment for one, the webhook still credits it: a failure that
+ * is not a mismatch never blocks a signed confirmation.
+ */
+export async function failAbandonedDepositStarts(db: Queryable, userId?: string): Promise<number> {
+  const failed = await db
+    .update(deposits)
+    .set({ status: 'failed', failureReason: 'interrupted_before_checkout', updatedAt: sql`now()` })
+    .where(
+      and(
+        userId === undefined ? undefined : eq(deposits.userId, userId),
+        eq(deposits.status, 'pending'),
+        isNull(deposits.authorizationUrl),
+        lt(deposits.createdAt, sql`now() - make_interval(secs => ${ABANDONED_DEPOSIT_START_MS / 1000})`),
+      ),
+    )
+    .returning({ id: deposits.id });
+  return failed.length;
+}
 
 export interface DepositPaystack {
   client: PaystackClient;
@@ -39,7 +68,9 @@ export interface StartedDeposit {
  * transaction, because no database transaction should stay open across a call to another
  * service: a concurrent retry meanwhile gets `409 idempotency_request_in_progress`, the first
  * answer is stored with the checkout URL, and a provider failure releases the key so that a retry
- * starts afresh.
+ * starts afresh. Should the process die between the claim and the last transaction, the key stays
+ * `in_progress`: after `ABANDONED_DEPOSIT_START_MS` a retry with it takes it over and starts
+ * afresh, and the abandoned deposit is marked `failed` (here for this user, hourly for everyone).
  */
 export async function startDeposit(
   db: Database,
@@ -58,9 +89,12 @@ export async function startDeposit(
     db.transaction(
       async (tx): Promise<{ stored: IdempotentOutcome<never> } | { depositId: string; email: string }> => {
         if (idempotency) {
-          const stored = await claimIdempotencyKey(tx, idempotency);
+          const stored = await claimIdempotencyKey(tx, idempotency, {
+            abandonedAfterMs: ABANDONED_DEPOSIT_START_MS,
+          });
           if (stored) return { stored };
         }
+        await failAbandonedDepositStarts(tx, userId);
         const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
         invariant(user, 'an authenticated principal has a user row');
         const [deposit] = await tx

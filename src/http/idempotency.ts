@@ -74,10 +74,16 @@ function isStoredRefusal(body: unknown): body is { refusal: StoredRefusal } {
  * uncommitted transaction makes this insert wait until that transaction ends, so concurrent
  * retries are serialized by PostgreSQL itself: the later one then finds the stored response.
  * Returns the stored response when the key has already been answered.
+ *
+ * `abandonedAfterMs` is for requests that commit their claim before finishing (a deposit claims
+ * its key, then calls Paystack): a claim left `in_progress` for longer than any such request can
+ * take belongs to a process that died mid-request, and the same request may take it over instead
+ * of being refused until the key expires. Of concurrent retries, one takes it over.
  */
 export async function claimIdempotencyKey(
   tx: Queryable,
   scope: IdempotencyScope,
+  options: { abandonedAfterMs?: number } = {},
 ): Promise<IdempotentOutcome<never> | undefined> {
   const inserted = await tx
     .insert(idempotencyKeys)
@@ -103,6 +109,24 @@ export async function claimIdempotencyKey(
       'idempotency_key_reused',
       'This Idempotency-Key was used with a different request; use a new key for a new request',
     );
+  }
+  if (existing.state === 'in_progress' && options.abandonedAfterMs !== undefined) {
+    const takenOver = await tx
+      .update(idempotencyKeys)
+      .set({ updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(idempotencyKeys.userId, scope.userId),
+          eq(idempotencyKeys.key, scope.key),
+          eq(idempotencyKeys.state, 'in_progress'),
+          lt(
+            idempotencyKeys.updatedAt,
+            sql`now() - make_interval(secs => ${options.abandonedAfterMs / 1000})`,
+          ),
+        ),
+      )
+      .returning({ key: idempotencyKeys.key });
+    if (takenOver.length > 0) return undefined;
   }
   if (existing.state !== 'completed' || existing.responseStatus === null) {
     throw new AppError(
