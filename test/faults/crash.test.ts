@@ -130,4 +130,78 @@ describe('kill -9 under load', () => {
       await service.stop();
     }
   });
+
+  it('lets a retry take over a deposit start killed while Paystack was answering', async () => {
+    const env = {
+      DATABASE_URL: database.url as string,
+      JWT_SECRET: FAULT_JWT_SECRET,
+      NODE_ENV: 'test',
+      PAYSTACK_SECRET_KEY: paystack.secretKey,
+      PAYSTACK_BASE_URL: paystack.url,
+    };
+    const [user] = await createFundedUsers(database.handle.db, 1, 1_000);
+    if (!user) throw new Error('no user');
+    const db = database.handle.db;
+    const key = `killed-start-${Date.now()}`;
+    const start = (url: string) =>
+      fetch(`${url}/wallet/deposit`, {
+        method: 'POST',
+        headers: {
+          authorization: user.authorization,
+          'content-type': 'application/json',
+          'idempotency-key': key,
+        },
+        body: JSON.stringify({ amount: 4_321 }),
+      });
+    const pendingWithoutUrl = () =>
+      queryRows<{ reference: string; status: string; failure_reason: string | null }>(
+        db,
+        sql`select reference, status, failure_reason from deposits where amount = 4321 and authorization_url is null`,
+      );
+
+    let service: ServiceProcess = await startServiceProcess({ env });
+    const port = service.port;
+    paystack.behaviour.api = 'slow';
+    paystack.behaviour.slowMs = 5_000;
+    const interrupted = start(service.url).then(
+      (response) => response.status,
+      () => undefined,
+    );
+    // Killed once the claim has committed and the call to Paystack is under way.
+    while ((await pendingWithoutUrl()).length === 0) await sleep(20);
+    await service.crash();
+    expect(await interrupted).toBeUndefined();
+    paystack.reset();
+
+    service = await startServiceProcess({ env, port });
+    try {
+      // The first request might still be alive as far as anyone can tell: refused for now.
+      const early = await start(service.url);
+      expect(early.status).toBe(409);
+      expect(((await early.json()) as { code: string }).code).toBe('idempotency_request_in_progress');
+
+      // Two minutes later (the clock moved by rewriting the timestamps) the start is known dead.
+      await db.execute(
+        sql`update idempotency_keys set updated_at = now() - interval '3 minutes' where key = ${key}`,
+      );
+      await db.execute(
+        sql`update deposits set created_at = now() - interval '3 minutes' where amount = 4321 and authorization_url is null`,
+      );
+      const retried = await start(service.url);
+      expect(retried.status).toBe(201);
+      const fresh = (await retried.json()) as { reference: string; authorization_url: string };
+      expect(fresh.authorization_url).toMatch(/^http/);
+      const [abandoned, ...others] = await pendingWithoutUrl();
+      expect(others).toEqual([]);
+      expect(abandoned).toMatchObject({ status: 'failed', failure_reason: 'interrupted_before_checkout' });
+      expect(abandoned?.reference).not.toBe(fresh.reference);
+
+      const replay = await start(service.url);
+      expect(replay.headers.get('idempotency-hit')).toBe('true');
+      expect(((await replay.json()) as { reference: string }).reference).toBe(fresh.reference);
+      await expectLedgerConsistent(db);
+    } finally {
+      await service.stop();
+    }
+  });
 });
