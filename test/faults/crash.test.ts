@@ -29,15 +29,19 @@ afterAll(async () => {
   await database.drop();
 });
 
+function serviceEnv(): Record<string, string> {
+  return {
+    DATABASE_URL: database.url as string,
+    JWT_SECRET: FAULT_JWT_SECRET,
+    NODE_ENV: 'test',
+    PAYSTACK_SECRET_KEY: paystack.secretKey,
+    PAYSTACK_BASE_URL: paystack.url,
+  };
+}
+
 describe('kill -9 under load', () => {
   it('reflects every answered transfer and webhook once; retries of interrupted ones do the work once', async () => {
-    const env = {
-      DATABASE_URL: database.url as string,
-      JWT_SECRET: FAULT_JWT_SECRET,
-      NODE_ENV: 'test',
-      PAYSTACK_SECRET_KEY: paystack.secretKey,
-      PAYSTACK_BASE_URL: paystack.url,
-    };
+    const env = serviceEnv();
     const users = await createFundedUsers(database.handle.db, 12, 10_000_000);
     let service: ServiceProcess = await startServiceProcess({ env });
     const port = service.port;
@@ -132,13 +136,7 @@ describe('kill -9 under load', () => {
   });
 
   it('lets a retry take over a deposit start killed while Paystack was answering', async () => {
-    const env = {
-      DATABASE_URL: database.url as string,
-      JWT_SECRET: FAULT_JWT_SECRET,
-      NODE_ENV: 'test',
-      PAYSTACK_SECRET_KEY: paystack.secretKey,
-      PAYSTACK_BASE_URL: paystack.url,
-    };
+    const env = serviceEnv();
     const [user] = await createFundedUsers(database.handle.db, 1, 1_000);
     if (!user) throw new Error('no user');
     const db = database.handle.db;
