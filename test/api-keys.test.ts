@@ -45,13 +45,14 @@ interface CreateBody {
   expiry?: string;
 }
 
-async function createKey(user: TestUser, body: CreateBody = {}): Promise<JsonBody> {
-  const response = await send('POST', '/keys/create', user.auth, {
-    name: 'ci',
-    permissions: ['read'],
-    expiry: '1D',
-    ...body,
-  });
+async function createKey(user: TestUser, body: CreateBody = {}, base = t.url): Promise<JsonBody> {
+  const response = await send(
+    'POST',
+    '/keys/create',
+    user.auth,
+    { name: 'ci', permissions: ['read'], expiry: '1D', ...body },
+    base,
+  );
   expect(response.status, await response.clone().text()).toBe(201);
   return json(response);
 }
@@ -741,14 +742,7 @@ describe('rate limits', () => {
     expect((await balance(other.auth, limited.url)).status).toBe(200);
 
     // A key has an allowance of its own: its owner has already spent two of theirs.
-    const keyResponse = await send(
-      'POST',
-      '/keys/create',
-      other.auth,
-      { name: 'k', permissions: ['read'], expiry: '1D' },
-      limited.url,
-    );
-    const { api_key: key } = await json(keyResponse);
+    const { api_key: key } = await createKey(other, { name: 'k' }, limited.url);
     for (let i = 0; i < 3; i++) expect((await balance(keyAuth(key), limited.url)).status).toBe(200);
     await expectRateLimited(await balance(keyAuth(key), limited.url));
   });
@@ -762,14 +756,7 @@ describe('rate limits', () => {
 
   it('counts failed key attempts per IP address and then refuses API keys from it', async () => {
     const user = await limited.createUser();
-    const keyResponse = await send(
-      'POST',
-      '/keys/create',
-      user.auth,
-      { name: 'k', permissions: ['read'], expiry: '1D' },
-      limited.url,
-    );
-    const { api_key: key } = await json(keyResponse);
+    const { api_key: key } = await createKey(user, { name: 'k' }, limited.url);
     await expectProblem(await balance(keyAuth('sk_test_nope'), limited.url), 401, 'invalid_api_key');
     await expectProblem(
       await balance(keyAuth(generateApiKey('test').key), limited.url),
