@@ -327,6 +327,30 @@ interface TargetRow {
   met: boolean | undefined;
 }
 
+/** `value / baseline`, and how it was computed; undefined when either side was not measured. */
+function measuredRatio(
+  value: number | undefined,
+  baseline: number | undefined,
+): { ratio: number; text: string } | undefined {
+  if (value === undefined || baseline === undefined || baseline === 0) return undefined;
+  const ratio = value / baseline;
+  return { ratio, text: `${fmt(ratio, 2)} (${fmt(value)} / ${fmt(baseline)})` };
+}
+
+function ratioTarget(
+  name: string,
+  value: number | undefined,
+  baseline: number | undefined,
+  minimum: number,
+): TargetRow {
+  const measured = measuredRatio(value, baseline);
+  return {
+    target: `${name} >= ${minimum}`,
+    measured: measured?.text ?? '',
+    met: measured === undefined ? undefined : measured.ratio >= minimum,
+  };
+}
+
 function printTargets(rows: readonly TargetRow[]): void {
   console.log('');
   for (const row of rows) {
@@ -573,29 +597,11 @@ async function main(): Promise<void> {
     const transferFloor = phases.find((p) => p.name === TRANSFER_FLOOR);
     const balanceFloor = phases.find((p) => p.name === BALANCE_FLOOR);
     const loadPhases = servicePhases.filter((p) => !p.name.includes('setup'));
-    const ratio = (a: number | undefined, b: number | undefined) =>
-      a === undefined || b === undefined || b === 0 ? undefined : a / b;
-    const transferRatio = ratio(transfer?.rps, pgbench.tpcb?.tps);
-    const balanceRatio = ratio(balance?.rps, pgbench.select?.tps);
     const all5xx = servicePhases.reduce((sum, p) => sum + p.n5xx, 0);
     const peakRss = Math.max(serviceOverallPeakMib, ...servicePhases.map((p) => p.peakRssMib));
     printTargets([
-      {
-        target: `transfers / pgbench tpcb-like >= ${TARGETS.transferRatio}`,
-        measured:
-          transferRatio === undefined
-            ? ''
-            : `${fmt(transferRatio, 2)} (${fmt(transfer?.rps ?? 0)} / ${fmt(pgbench.tpcb?.tps ?? 0)})`,
-        met: transferRatio === undefined ? undefined : transferRatio >= TARGETS.transferRatio,
-      },
-      {
-        target: `balance / pgbench select-only >= ${TARGETS.balanceRatio}`,
-        measured:
-          balanceRatio === undefined
-            ? ''
-            : `${fmt(balanceRatio, 2)} (${fmt(balance?.rps ?? 0)} / ${fmt(pgbench.select?.tps ?? 0)})`,
-        met: balanceRatio === undefined ? undefined : balanceRatio >= TARGETS.balanceRatio,
-      },
+      ratioTarget('transfers / pgbench tpcb-like', transfer?.rps, pgbench.tpcb?.tps, TARGETS.transferRatio),
+      ratioTarget('balance / pgbench select-only', balance?.rps, pgbench.select?.tps, TARGETS.balanceRatio),
       {
         target: `p99 of transfers < ${TARGETS.transferP99Ms} ms`,
         measured: transfer ? `${fmt(transfer.p99)} ms` : '',
@@ -616,12 +622,10 @@ async function main(): Promise<void> {
       ['transfers floor / pgbench tpcb-like', transferFloor, transfer, pgbench.tpcb?.tps],
       ['balance floor / pgbench select-only', balanceFloor, balance, pgbench.select?.tps],
     ] as const) {
-      const floorRatio = ratio(floor?.rps, baseline);
-      if (floor === undefined || floorRatio === undefined) continue;
+      const measured = measuredRatio(floor?.rps, baseline);
+      if (floor === undefined || measured === undefined) continue;
       const share = phase ? `; the service does ${fmt((phase.rps / floor.rps) * 100)} % of it` : '';
-      console.log(
-        `  ${'yardstick'.padEnd(12)} ${label.padEnd(44)} ${fmt(floorRatio, 2)} (${fmt(floor.rps)} / ${fmt(baseline ?? 0)})${share}`,
-      );
+      console.log(`  ${'yardstick'.padEnd(12)} ${label.padEnd(44)} ${measured.text}${share}`);
     }
 
     console.log('');
