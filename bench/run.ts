@@ -11,13 +11,13 @@ import autocannon, {
 } from 'autocannon';
 import { openPostgres } from '../src/db/client.ts';
 import { checkLedger } from '../src/ledger/check.ts';
+import { freePort } from '../test/support/provider-page.ts';
 import {
   adminQuery,
   type CpuShare,
   chargeSuccessBody,
   cpuMeter,
   databaseUrlFor,
-  freePort,
   type PgbenchResult,
   pgbenchInit,
   pgbenchRun,

@@ -3,28 +3,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { type OidcClient, oidcProvider } from '../src/dev/oidc-provider.ts';
 import { paystackSimulator } from '../src/dev/paystack/simulator.ts';
 import { signWebhookBody } from '../src/paystack/signature.ts';
+import { freePort, providerForm, stateCookieOf } from '../test/support/provider-page.ts';
 
 /** No single setup request of the benchmark should take longer; one that does means trouble. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A loopback port that was free a moment ago, for servers whose URL is configured before they listen. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Stand-ins for Google and Paystack, each on a server of its own, as the real ones stand apart.
@@ -280,12 +269,6 @@ export async function requestJson<T>(
   return JSON.parse(text) as T;
 }
 
-const STATE_COOKIE = 'wallet_sign_in';
-
-function unescapeHtml(value: string): string {
-  return value.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
-}
-
 function locationOf(response: Response, step: string): string {
   const location = response.headers.get('location');
   if (response.status !== 302 || location === null) {
@@ -310,23 +293,14 @@ export async function signInThroughProvider(appUrl: string, email: string): Prom
     start = await fetch(location, { redirect: 'manual', signal: timeout() });
     location = locationOf(start, 'GET /auth/google (second hop)');
   }
-  const cookie = start.headers
-    .getSetCookie()
-    .map((header) => header.split(';')[0] as string)
-    .find((pair) => pair.startsWith(`${STATE_COOKIE}=`));
+  const cookie = stateCookieOf(start);
   if (cookie === undefined) throw new Error('GET /auth/google set no state cookie');
 
   const authorizeUrl = new URL(location);
   const page = await fetch(authorizeUrl, { signal: timeout() });
   const html = await page.text();
   if (page.status !== 200) throw new Error(`provider page: ${page.status}`);
-  const form = new URLSearchParams();
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    form.set(match[1] as string, unescapeHtml(match[2] as string));
-  }
-  form.set('email', email);
-  form.set('email_verified', 'true');
-  form.set('action', 'sign_in');
+  const form = providerForm(html, { email, email_verified: 'true', action: 'sign_in' });
   const answered = await fetch(authorizeUrl, {
     method: 'POST',
     body: form,

@@ -8,12 +8,11 @@ import { users } from '../src/db/schema.ts';
 import { isValidWalletNumber } from '../src/ledger/wallet-number.ts';
 import { startTestApp, TEST_JWT_SECRET } from './support/app.ts';
 import { expectProblem, json } from './support/http.ts';
+import { freePort, STATE_COOKIE } from './support/provider-page.ts';
 import {
   answerAtProvider,
   finishSignIn,
-  freePort,
   type SignInTestSetup,
-  STATE_COOKIE,
   signInThroughProvider,
   startAppWithProvider,
   startSignIn,

@@ -17,7 +17,7 @@ import {
   type TestPaystack,
   testSecretKey,
 } from './support/paystack.ts';
-import { freePort } from './support/sign-in.ts';
+import { freePort } from './support/provider-page.ts';
 
 /** Short, so a stalled Paystack fails a test request in a fraction of a second. */
 const PAYSTACK_TIMEOUT_MS = 300;

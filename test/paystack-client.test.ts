@@ -7,7 +7,7 @@ import { PaystackClient, PaystackError, parseMetadata } from '../src/paystack/cl
 import { signWebhookBody, verifyWebhookSignature } from '../src/paystack/signature.ts';
 import { json } from './support/http.ts';
 import { pressCheckoutButton, startTestPaystack, type TestPaystack } from './support/paystack.ts';
-import { freePort } from './support/sign-in.ts';
+import { freePort } from './support/provider-page.ts';
 
 /** A webhook receiver that answers each delivery with the next status of `answers` (then 200). */
 interface Receiver {

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './support/provider-page.ts';
 import { startServiceProcess } from './support/service-process.ts';
-import { freePort, signInThroughProvider } from './support/sign-in.ts';
+import { signInThroughProvider } from './support/sign-in.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wallet-process-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { expectLedgerConsistent } from '../support/ledger.ts';
+import { freePort } from '../support/provider-page.ts';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import {
   answerAtProvider,
   finishSignIn,
-  freePort,
   type SignInResult,
   signInThroughProvider,
   startSignIn,

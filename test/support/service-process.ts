@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { freePort } from './sign-in.ts';
+import { freePort } from './provider-page.ts';
 
 export interface ServiceProcess {
   url: string;

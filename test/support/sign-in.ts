@@ -1,24 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { type OidcClient, oidcProvider } from '../../src/dev/oidc-provider.ts';
 import { startTestApp, type TestApp } from './app.ts';
-
-export const STATE_COOKIE = 'wallet_sign_in';
-
-/** A port that was free a moment ago, for servers whose URL must be configured before they listen. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
+import { freePort, providerForm, stateCookieOf } from './provider-page.ts';
 
 export interface TestOidcProvider {
   /** The issuer URL, which is also the provider's base URL. */
@@ -94,13 +79,6 @@ export interface StartedSignIn {
   authorizeUrl: URL;
 }
 
-function stateCookieOf(response: Response): string | undefined {
-  return response.headers
-    .getSetCookie()
-    .map((header) => header.split(';')[0] as string)
-    .find((pair) => pair.startsWith(`${STATE_COOKIE}=`));
-}
-
 /** GET /auth/google as a browser does: follows the hop to the callback's host, keeps the cookie. */
 export async function startSignIn(appUrl: string): Promise<StartedSignIn> {
   let response = await fetch(`${appUrl}/auth/google`, { redirect: 'manual' });
@@ -122,25 +100,18 @@ export interface ProviderAnswer {
   cancel?: boolean;
 }
 
-function unescapeHtml(value: string): string {
-  return value.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
-}
-
 /** Loads the provider's page and submits its form; returns where the provider sends the browser. */
 export async function answerAtProvider(authorizeUrl: URL, answer: ProviderAnswer): Promise<URL> {
   const page = await fetch(authorizeUrl);
   expect(page.status).toBe(200);
   const html = await page.text();
   expect(html).toContain('not Google');
-  const form = new URLSearchParams();
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    form.set(match[1] as string, unescapeHtml(match[2] as string));
-  }
-  form.set('email', answer.email);
-  if (answer.name !== undefined) form.set('name', answer.name);
-  if (answer.emailVerified ?? true) form.set('email_verified', 'true');
-  form.set('action', answer.cancel ? 'cancel' : 'sign_in');
-  // The form has no action, so a browser posts it back to the page's own URL.
+  const form = providerForm(html, {
+    email: answer.email,
+    ...(answer.name === undefined ? {} : { name: answer.name }),
+    ...((answer.emailVerified ?? true) ? { email_verified: 'true' } : {}),
+    action: answer.cancel ? 'cancel' : 'sign_in',
+  });
   const response = await fetch(authorizeUrl, {
     method: 'POST',
     body: form,
