@@ -10,6 +10,9 @@ export interface DepositStatus {
   amount: bigint;
 }
 
+/** The columns a status answer is made of, read and returned alike. */
+const STATUS_FIELDS = { reference: deposits.reference, status: deposits.status, amount: deposits.amount };
+
 /** Paystack's final verdicts short of success; `abandoned` is not one: the payer may still pay. */
 const FAILED_AT_PAYSTACK = new Set(['failed', 'reversed']);
 
@@ -28,7 +31,7 @@ export async function getDepositStatus(
   reference: string,
 ): Promise<{ deposit: DepositStatus; providerError?: PaystackError }> {
   const [deposit] = await db
-    .select({ reference: deposits.reference, status: deposits.status, amount: deposits.amount })
+    .select(STATUS_FIELDS)
     .from(deposits)
     .where(and(eq(deposits.reference, reference), eq(deposits.userId, userId)));
   if (!deposit) throw new AppError(404, 'deposit_not_found', 'You have no deposit with this reference');
@@ -46,12 +49,9 @@ export async function getDepositStatus(
     .update(deposits)
     .set({ status: 'failed', failureReason: `paystack_${verdict}`, updatedAt: sql`now()` })
     .where(and(eq(deposits.reference, reference), eq(deposits.status, 'pending')))
-    .returning({ reference: deposits.reference, status: deposits.status, amount: deposits.amount });
+    .returning(STATUS_FIELDS);
   // Not updated: a webhook credited it meanwhile; its state is the one to report.
   if (failed) return { deposit: failed };
-  const [current] = await db
-    .select({ reference: deposits.reference, status: deposits.status, amount: deposits.amount })
-    .from(deposits)
-    .where(eq(deposits.reference, reference));
+  const [current] = await db.select(STATUS_FIELDS).from(deposits).where(eq(deposits.reference, reference));
   return { deposit: current ?? deposit };
 }
