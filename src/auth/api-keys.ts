@@ -5,6 +5,7 @@ import {
   preparedPerDatabase,
   type Queryable,
   type Transaction,
+  violatedConstraint,
 } from '../db/client.ts';
 import { apiKeys, users } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
@@ -271,14 +272,6 @@ export async function listApiKeys(db: Queryable, userId: string, now = new Date(
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
   }));
-}
-
-function violatedConstraint(error: unknown): string | undefined {
-  for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    const constraint = (current as { constraint?: unknown }).constraint;
-    if (typeof constraint === 'string') return constraint;
-  }
-  return undefined;
 }
 
 export interface Rollover {

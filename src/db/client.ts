@@ -88,16 +88,23 @@ export function preparedPerDatabase<Prepared>(
 const RETRYABLE_CODES = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 3;
 
-/**
- * The SQLSTATE (or Node socket error code) of a database error, looking through the wrappers
- * Drizzle puts around driver errors.
- */
-export function databaseErrorCode(error: unknown): string | undefined {
+/** A string field of a database error, looking through the wrappers Drizzle puts around driver errors. */
+function databaseErrorField(error: unknown, field: 'code' | 'constraint'): string | undefined {
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
+    const value = (current as { code?: unknown; constraint?: unknown })[field];
+    if (typeof value === 'string') return value;
   }
   return undefined;
+}
+
+/** The SQLSTATE (or Node socket error code) of a database error. */
+export function databaseErrorCode(error: unknown): string | undefined {
+  return databaseErrorField(error, 'code');
+}
+
+/** The constraint a database error names (a unique violation's index, say). */
+export function violatedConstraint(error: unknown): string | undefined {
+  return databaseErrorField(error, 'constraint');
 }
 
 /**
