@@ -11,11 +11,11 @@ import autocannon, {
 } from 'autocannon';
 import { openPostgres } from '../src/db/client.ts';
 import { checkLedger } from '../src/ledger/check.ts';
+import { chargeSuccessBody, signedWebhookHeaders } from '../test/support/paystack.ts';
 import { freePort } from '../test/support/provider-page.ts';
 import {
   adminQuery,
   type CpuShare,
-  chargeSuccessBody,
   cpuMeter,
   databaseUrlFor,
   type PgbenchResult,
@@ -27,7 +27,6 @@ import {
   type SignedInUser,
   type StandIns,
   scalar,
-  signedWebhookHeaders,
   signInThroughProvider,
   startService,
   startStandIns,

@@ -7,7 +7,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { type OidcClient, oidcProvider } from '../src/dev/oidc-provider.ts';
 import { paystackSimulator } from '../src/dev/paystack/simulator.ts';
-import { signWebhookBody } from '../src/paystack/signature.ts';
 import { freePort, providerForm, stateCookieOf } from '../test/support/provider-page.ts';
 
 /** No single setup request of the benchmark should take longer; one that does means trouble. */
@@ -314,26 +313,6 @@ export async function signInThroughProvider(appUrl: string, email: string): Prom
   if (callback.status !== 200) throw new Error(`sign-in callback: ${callback.status}: ${text}`);
   const body = JSON.parse(text) as { access_token: string; wallet: { wallet_number: string } };
   return { email, accessToken: body.access_token, walletNumber: body.wallet.wallet_number };
-}
-
-/** A `charge.success` event as Paystack sends it, with the fields the service reads. */
-export function chargeSuccessBody(reference: string, amountKobo: number): string {
-  return JSON.stringify({
-    event: 'charge.success',
-    data: {
-      reference,
-      amount: amountKobo,
-      currency: 'NGN',
-      status: 'success',
-      gateway_response: 'Successful',
-      channel: 'card',
-      paid_at: new Date().toISOString(),
-    },
-  });
-}
-
-export function signedWebhookHeaders(body: string, secretKey: string): Record<string, string> {
-  return { 'content-type': 'application/json', 'x-paystack-signature': signWebhookBody(body, secretKey) };
 }
 
 // ---------------------------------------------------------------------------------------------

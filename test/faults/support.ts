@@ -1,8 +1,8 @@
 import { issueAccessToken } from '../../src/auth/jwt.ts';
 import { signInUser } from '../../src/auth/users.ts';
 import type { Database } from '../../src/db/client.ts';
-import { signWebhookBody } from '../../src/paystack/signature.ts';
 import { fundWallet } from '../support/ledger.ts';
+import { chargeSuccessBody, signedWebhookHeaders } from '../support/paystack.ts';
 
 export const FAULT_JWT_SECRET = 'fault-tests-secret-at-least-32-bytes-long';
 
@@ -132,17 +132,11 @@ export async function deliverChargeSuccess(
   secretKey: string,
   deposit: { reference: string; amount: number },
 ): Promise<WebhookDelivery> {
-  const body = JSON.stringify({
-    event: 'charge.success',
-    data: { status: 'success', reference: deposit.reference, amount: deposit.amount, currency: 'NGN' },
-  });
+  const body = chargeSuccessBody(deposit.reference, deposit.amount);
   try {
     const response = await fetch(`${baseUrl}/wallet/paystack/webhook`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-paystack-signature': signWebhookBody(body, secretKey),
-      },
+      headers: signedWebhookHeaders(body, secretKey),
       body,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
