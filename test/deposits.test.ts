@@ -405,6 +405,9 @@ describe('POST /wallet/paystack/webhook', () => {
     const row = await depositRow(reference);
     expect(row.ledgerTransactionId).not.toBeNull();
     expect(logs.some((line) => line.msg === 'deposit credited' && line.reference === reference)).toBe(true);
+    expect(logs.some((line) => line.msg.includes('paid after all') && line.reference === reference)).toBe(
+      false,
+    );
 
     // Redelivered later, after the money has moved on: nothing more is credited.
     await fetch(`${t.url}/wallet/transfer`, {
@@ -450,6 +453,32 @@ describe('POST /wallet/paystack/webhook', () => {
     const accepted = await deliver(sent, { contentType: 'application/json; charset=utf-8' });
     expect(accepted.status).toBe(200);
     expect((await depositRow(reference)).status).toBe('success');
+  });
+
+  it('credits a deposit failed earlier when Paystack confirms its payment after all, with a warning', async () => {
+    const dave = await t.createUser();
+    paystack.behaviour.api = 'down';
+    const failed = await expectProblem(
+      await deposit(dave, { amount: 12_000 }),
+      502,
+      'payment_provider_error',
+    );
+    paystack.reset();
+    const reference = failed.reference as string;
+    expect((await depositRow(reference)).status).toBe('failed');
+
+    expect((await deliver(chargeSuccess(reference, 12_000))).status).toBe(200);
+    expect((await depositRow(reference)).status).toBe('success');
+    expect(await ledgerCount(reference)).toBe(1);
+    expect(await balanceOf(dave)).toBe(12_000);
+    expect(
+      logs.some(
+        (line) =>
+          line.level === 40 &&
+          line.msg === 'failed deposit paid after all: credited' &&
+          line.reference === reference,
+      ),
+    ).toBe(true);
   });
 
   it('credits nothing for an amount or currency mismatch, fails and flags the deposit, and logs an error', async () => {
