@@ -67,10 +67,6 @@ export async function confirmDeposit(
   const { reference, amount, currency } = payment;
   return retryTransaction(() =>
     db.transaction(async (tx): Promise<WebhookOutcome> => {
-      const [previous] = await tx
-        .select({ status: deposits.status })
-        .from(deposits)
-        .where(eq(deposits.reference, reference));
       const [claimed] = await tx
         .update(deposits)
         .set({ status: 'success', updatedAt: sql`now()` })
@@ -85,10 +81,12 @@ export async function confirmDeposit(
             ),
           ),
         )
-        .returning({ id: deposits.id });
+        .returning({ id: deposits.id, failureReason: deposits.failureReason });
       if (claimed) {
         await creditDeposit(tx, claimed.id);
-        return { kind: 'credited', reference, amount, previouslyFailed: previous?.status === 'failed' };
+        // Every way to `failed` records a reason, and claiming leaves it in place: a claimed row
+        // with a reason was failed until this moment.
+        return { kind: 'credited', reference, amount, previouslyFailed: claimed.failureReason !== null };
       }
 
       const [deposit] = await tx
