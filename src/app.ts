@@ -73,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
-      problem(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.id),
+      problem('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.id),
     ),
   );
 

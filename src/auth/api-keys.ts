@@ -34,13 +34,13 @@ const apiKeyByHash = preparedPerDatabase((db) =>
 /** Turns a presented API key into its owner's principal, or says precisely why not. */
 export async function resolveApiKey(db: Queryable, key: string, now = new Date()): Promise<Principal> {
   if (!isWellFormedApiKey(key)) {
-    throw new AppError(401, 'invalid_api_key', 'The API key is malformed');
+    throw new AppError('invalid_api_key', 'The API key is malformed');
   }
   const [row] = await apiKeyByHash(db).execute({ keyHash: hashApiKey(key) });
-  if (!row) throw new AppError(401, 'invalid_api_key', 'The API key is not recognised');
-  if (row.revokedAt !== null) throw new AppError(401, 'api_key_revoked', 'The API key has been revoked');
+  if (!row) throw new AppError('invalid_api_key', 'The API key is not recognised');
+  if (row.revokedAt !== null) throw new AppError('api_key_revoked', 'The API key has been revoked');
   if (row.expiresAt.getTime() <= now.getTime()) {
-    throw new AppError(401, 'api_key_expired', 'The API key has expired; roll it over for a new one');
+    throw new AppError('api_key_expired', 'The API key has expired; roll it over for a new one');
   }
   if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await db
@@ -149,11 +149,11 @@ function canonicalPermissions(permissions: readonly string[]): Permission[] {
 
 function keyNotFound(): AppError {
   // Another user's key and no key at all answer alike, so ids reveal nothing about other users.
-  return new AppError(404, 'api_key_not_found', 'You have no API key with this id');
+  return new AppError('api_key_not_found', 'You have no API key with this id');
 }
 
 function alreadyRolledOver(): AppError {
-  return new AppError(409, 'api_key_already_rolled_over', 'This key has already been rolled over once');
+  return new AppError('api_key_already_rolled_over', 'This key has already been rolled over once');
 }
 
 /**
@@ -162,7 +162,7 @@ function alreadyRolledOver(): AppError {
  */
 async function lockUser(tx: Transaction, userId: string): Promise<void> {
   const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
-  if (!user) throw new AppError(401, 'invalid_token', 'The signed-in user no longer exists');
+  if (!user) throw new AppError('invalid_token', 'The signed-in user no longer exists');
 }
 
 async function assertBelowKeyLimit(tx: Transaction, userId: string, now: Date): Promise<void> {
@@ -172,10 +172,9 @@ async function assertBelowKeyLimit(tx: Transaction, userId: string, now: Date): 
     .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), gt(apiKeys.expiresAt, now)));
   if ((row?.active ?? 0) >= MAX_ACTIVE_KEYS) {
     throw new AppError(
-      409,
       'api_key_limit_reached',
       `You already have ${MAX_ACTIVE_KEYS} active API keys; revoke one or let one expire first`,
-      { limit: MAX_ACTIVE_KEYS },
+      { extensions: { limit: MAX_ACTIVE_KEYS } },
     );
   }
 }
@@ -228,7 +227,7 @@ export interface NewApiKey {
 /** Mints a key for the user, refusing a sixth active one. */
 export async function createApiKey(db: Database, input: NewApiKey, now = new Date()): Promise<CreatedApiKey> {
   const name = input.name.trim();
-  if (name === '') throw new AppError(400, 'validation_failed', 'body.name: must not be blank');
+  if (name === '') throw new AppError('validation_failed', 'body.name: must not be blank');
   return db.transaction(async (tx) => {
     await lockUser(tx, input.userId);
     await assertBelowKeyLimit(tx, input.userId, now);
@@ -307,14 +306,15 @@ export async function rolloverApiKey(
       if (!old) throw keyNotFound();
       // Revocation is final: a revoked key has no successor, expired or not.
       if (old.revokedAt !== null) {
-        throw new AppError(409, 'api_key_revoked', 'A revoked key cannot be rolled over; create a new key');
+        throw new AppError('api_key_revoked', 'A revoked key cannot be rolled over; create a new key', {
+          variant: 'rollover',
+        });
       }
       if (old.expiresAt.getTime() > now.getTime()) {
         throw new AppError(
-          409,
           'api_key_not_expired',
           `The key is still active until ${old.expiresAt.toISOString()}; only an expired key can be rolled over`,
-          { expires_at: old.expiresAt.toISOString() },
+          { extensions: { expires_at: old.expiresAt.toISOString() } },
         );
       }
       const [successor] = await tx

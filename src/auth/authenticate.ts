@@ -26,29 +26,24 @@ export async function authenticate(
 ): Promise<Principal> {
   const { authorization, apiKey } = credentials;
   if (authorization !== undefined && apiKey !== undefined) {
-    throw new AppError(400, 'ambiguous_credentials', 'Send either Authorization or x-api-key, not both');
+    throw new AppError('ambiguous_credentials', 'Send either Authorization or x-api-key, not both');
   }
   if (apiKey !== undefined) {
     if (!policy.allowApiKey) {
-      throw new AppError(403, 'permission_denied', 'API keys cannot be used on this route; sign in instead');
+      throw new AppError('permission_denied', 'API keys cannot be used on this route; sign in instead');
     }
     const principal = await resolveApiKey(deps.db, apiKey);
     if (policy.permission && !hasPermission(principal, policy.permission)) {
-      throw new AppError(
-        403,
-        'permission_denied',
-        `This API key lacks the "${policy.permission}" permission`,
-        {
-          required_permission: policy.permission,
-        },
-      );
+      throw new AppError('permission_denied', `This API key lacks the "${policy.permission}" permission`, {
+        extensions: { required_permission: policy.permission },
+      });
     }
     return principal;
   }
   if (authorization !== undefined) {
     const match = BEARER.exec(authorization);
-    if (!match) throw new AppError(401, 'invalid_token', 'The Authorization header must be "Bearer <token>"');
+    if (!match) throw new AppError('invalid_token', 'The Authorization header must be "Bearer <token>"');
     return { via: 'jwt', userId: await verifyAccessToken(match[1] as string, deps.jwtSecret) };
   }
-  throw new AppError(401, 'unauthenticated', 'Send a Bearer token or an x-api-key header');
+  throw new AppError('unauthenticated', 'Send a Bearer token or an x-api-key header');
 }

@@ -56,14 +56,12 @@ function stateKey(jwtSecret: Uint8Array): KeyObject {
 }
 
 function invalidState(detail: string): AppError {
-  return new AppError(400, 'invalid_sign_in_state', `${detail}; start again at /auth/google`);
+  return new AppError('invalid_sign_in_state', `${detail}; start again at /auth/google`);
 }
 
 function providerError(detail: string, cause?: unknown): AppError {
-  const error = new AppError(502, 'identity_provider_error', detail);
-  // Kept for the error log: the problem body shows only the detail.
-  error.cause = cause;
-  return error;
+  // The cause is kept for the error log: the problem body shows only the detail.
+  return new AppError('identity_provider_error', detail, { cause });
 }
 
 /** Provider-supplied text goes into our problem details: keep it short and printable. */
@@ -97,7 +95,6 @@ function mapGrantError(error: unknown): unknown {
   if (error instanceof client.ResponseBodyError) {
     if (error.error === 'invalid_grant') {
       return new AppError(
-        400,
         'sign_in_failed',
         'The identity provider rejected the authorization code (expired, already used or not issued for this sign-in); start again at /auth/google',
       );
@@ -200,14 +197,13 @@ export function createGoogleSignIn(options: GoogleSignInOptions): GoogleSignIn {
       if (denied !== null) {
         const description = params.get('error_description');
         throw new AppError(
-          400,
           'sign_in_denied',
           `The identity provider did not sign you in: ${providerText(denied)}${description ? ` (${providerText(description)})` : ''}`,
-          { provider_error: providerText(denied) },
+          { extensions: { provider_error: providerText(denied) } },
         );
       }
       if (!params.get('code')) {
-        throw new AppError(400, 'sign_in_failed', 'The callback carries no authorization code');
+        throw new AppError('sign_in_failed', 'The callback carries no authorization code');
       }
 
       const config = await configuration();
@@ -231,7 +227,6 @@ export function createGoogleSignIn(options: GoogleSignInOptions): GoogleSignIn {
       }
       if (claims.email_verified !== true) {
         throw new AppError(
-          403,
           'email_not_verified',
           `The email ${providerText(claims.email)} is not verified by the identity provider`,
         );

@@ -55,14 +55,14 @@ export async function verifyAccessToken(token: string, secret: Uint8Array): Prom
       requiredClaims: ['sub', 'exp', 'iat'],
     });
     if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub)) {
-      throw new AppError(401, 'invalid_token', 'The access token has no valid subject');
+      throw new AppError('invalid_token', 'The access token has no valid subject');
     }
     return payload.sub;
   } catch (error) {
     if (error instanceof AppError) throw error;
     if (error instanceof errors.JWTExpired) {
-      throw new AppError(401, 'invalid_token', 'The access token has expired');
+      throw new AppError('invalid_token', 'The access token has expired');
     }
-    throw new AppError(401, 'invalid_token', 'The access token is invalid');
+    throw new AppError('invalid_token', 'The access token is invalid');
   }
 }

@@ -32,11 +32,7 @@ export async function receivePaystackWebhook(
 ): Promise<WebhookOutcome> {
   const rawBody = webhook.rawBody ?? Buffer.alloc(0);
   if (!verifyWebhookSignature(rawBody, webhook.signature, webhook.secretKey)) {
-    throw new AppError(
-      401,
-      'invalid_signature',
-      'x-paystack-signature is missing or does not match the body',
-    );
+    throw new AppError('invalid_signature', 'x-paystack-signature is missing or does not match the body');
   }
   const event = parsePaystackEvent(rawBody);
   switch (event.kind) {
@@ -44,7 +40,7 @@ export async function receivePaystackWebhook(
       return { kind: 'ignored_event', event: event.event };
     case 'unreadable':
       // Not 200: Paystack keeps redelivering, so the event is not lost while someone looks.
-      throw new AppError(400, 'invalid_event', `The event is signed but unreadable: ${event.detail}`);
+      throw new AppError('invalid_event', `The event is signed but unreadable: ${event.detail}`);
     case 'charge.success':
       return confirmDeposit(db, event);
   }

@@ -128,16 +128,13 @@ export async function startDeposit(
       if (idempotency) await releaseIdempotencyKey(tx, idempotency);
     });
     if (!(error instanceof PaystackError)) throw error;
-    const refusal = new AppError(
-      502,
+    throw new AppError(
       'payment_provider_error',
       'Paystack could not start the payment (unreachable, too slow or refusing); nothing was charged. ' +
         'Try again shortly.',
-      { reference },
+      // The error handler logs the cause: which of Paystack's failures it was.
+      { extensions: { reference }, cause: error },
     );
-    // The error handler logs the cause: which of Paystack's failures it was.
-    refusal.cause = error;
-    throw refusal;
   }
 
   const response = respond({ reference, authorizationUrl, amount, status: 'pending' });

@@ -34,7 +34,7 @@ export async function getDepositStatus(
     .select(STATUS_FIELDS)
     .from(deposits)
     .where(and(eq(deposits.reference, reference), eq(deposits.userId, userId)));
-  if (!deposit) throw new AppError(404, 'deposit_not_found', 'You have no deposit with this reference');
+  if (!deposit) throw new AppError('deposit_not_found', 'You have no deposit with this reference');
   if (deposit.status !== 'pending') return { deposit };
 
   let verdict: string;

@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   if (Array.isArray(value)) {
-    throw new AppError(400, 'ambiguous_credentials', `Send the ${name} header once`);
+    throw new AppError('ambiguous_credentials', `Send the ${name} header once`);
   }
   return value;
 }

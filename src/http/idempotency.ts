@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { type Database, type Queryable, retryTransaction } from '../db/client.ts';
 import { idempotencyKeys } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
+import { AppError, invariant, isErrorCode } from '../errors.ts';
 
 /** As Stripe: keys up to 255 printable characters, remembered for at least 24 hours. */
 export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,255}$';
@@ -22,7 +22,11 @@ export interface StoredResponse {
   body: unknown;
 }
 
-/** A domain refusal as first answered; replayed as the same problem. */
+/**
+ * A domain refusal as first answered; replayed as the same problem. Rows keep the shape earlier
+ * versions wrote and read: `status` is stored though a replay takes it from the error catalogue,
+ * where a code's status never changes.
+ */
 interface StoredRefusal {
   status: number;
   code: string;
@@ -54,7 +58,6 @@ export function idempotencyScope(
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new AppError(
-      400,
       'validation_failed',
       'headers.idempotency-key: must be 1 to 255 printable ASCII characters',
     );
@@ -67,6 +70,19 @@ export function idempotencyScope(
 
 function isStoredRefusal(body: unknown): body is { refusal: StoredRefusal } {
   return typeof body === 'object' && body !== null && 'refusal' in body;
+}
+
+function replayRefusal(stored: StoredRefusal): AppError {
+  const { code, message, extensions } = stored;
+  invariant(isErrorCode(code), `a stored refusal's code ${code} is in the error catalogue`);
+  return new AppError(code, message, { extensions });
+}
+
+function requestInProgress(): AppError {
+  return new AppError(
+    'idempotency_request_in_progress',
+    'A request with this Idempotency-Key is still running',
+  );
 }
 
 /**
@@ -96,16 +112,9 @@ export async function claimIdempotencyKey(
     .select()
     .from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.userId, scope.userId), eq(idempotencyKeys.key, scope.key)));
-  if (!existing) {
-    throw new AppError(
-      409,
-      'idempotency_request_in_progress',
-      'A request with this Idempotency-Key is still running',
-    );
-  }
+  if (!existing) throw requestInProgress();
   if (existing.requestHash !== scope.requestHash) {
     throw new AppError(
-      409,
       'idempotency_key_reused',
       'This Idempotency-Key was used with a different request; use a new key for a new request',
     );
@@ -128,16 +137,9 @@ export async function claimIdempotencyKey(
       .returning({ key: idempotencyKeys.key });
     if (takenOver.length > 0) return undefined;
   }
-  if (existing.state !== 'completed' || existing.responseStatus === null) {
-    throw new AppError(
-      409,
-      'idempotency_request_in_progress',
-      'A request with this Idempotency-Key is still running',
-    );
-  }
+  if (existing.state !== 'completed' || existing.responseStatus === null) throw requestInProgress();
   if (isStoredRefusal(existing.responseBody)) {
-    const { status, code, message, extensions } = existing.responseBody.refusal;
-    return { replayed: true, refusal: new AppError(status, code, message, extensions) };
+    return { replayed: true, refusal: replayRefusal(existing.responseBody.refusal) };
   }
   return { replayed: true, response: { status: existing.responseStatus, body: existing.responseBody } };
 }

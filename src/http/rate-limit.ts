@@ -26,7 +26,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds:
   const seconds = Math.max(1, retryAfterSeconds);
   request.log.info({ code: 'rate_limited', retryAfter: seconds }, 'request refused');
   reply.header('retry-after', seconds);
-  return sendProblem(reply, problem(429, 'rate_limited', `${detail}; retry in ${seconds} s`, request.id));
+  return sendProblem(reply, problem('rate_limited', `${detail}; retry in ${seconds} s`, request.id));
 }
 
 /** Counts the request; answers 429 once the window's allowance is spent, else reports what is left. */

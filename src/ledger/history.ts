@@ -34,7 +34,7 @@ function encodeCursor(entryId: string): string {
 
 function decodeCursor(cursor: string): bigint {
   const match = /^e:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new AppError(400, 'invalid_cursor', 'The cursor is not one this service issued');
+  if (!match) throw new AppError('invalid_cursor', 'The cursor is not one this service issued');
   return BigInt(match[1] as string);
 }
 

@@ -20,10 +20,10 @@ export interface TransferResult {
  * funds, comes from the guarded debit in `ledger_post`.
  */
 const REFUSALS: Record<string, () => AppError> = {
-  WL001: () => new AppError(422, 'insufficient_funds', 'The wallet balance is too low for this transfer'),
-  WL003: () => new AppError(400, 'self_transfer', 'You cannot transfer to your own wallet'),
-  WL004: () => new AppError(404, 'wallet_not_found', 'No wallet has that number'),
-  WL005: () => new AppError(404, 'wallet_not_found', 'You have no wallet'),
+  WL001: () => new AppError('insufficient_funds', 'The wallet balance is too low for this transfer'),
+  WL003: () => new AppError('self_transfer', 'You cannot transfer to your own wallet'),
+  WL004: () => new AppError('wallet_not_found', 'No wallet has that number'),
+  WL005: () => new AppError('wallet_not_found', 'You have no wallet'),
 };
 
 const walletTransfer = preparedPerDatabase((db) =>
@@ -48,11 +48,7 @@ export async function transfer(
 ): Promise<TransferResult> {
   invariant(input.amount >= 1n && input.amount <= MAX_TRANSFER_KOBO, 'transfer amount validated at the edge');
   if (!isValidWalletNumber(input.recipientWalletNumber)) {
-    throw new AppError(
-      400,
-      'invalid_wallet_number',
-      'The wallet number fails its check digit; check for a typo',
-    );
+    throw new AppError('invalid_wallet_number', 'The wallet number fails its check digit; check for a typo');
   }
   const reference = newReference('trf');
   let rows: { senderBalance: string }[];

@@ -46,6 +46,6 @@ export async function findWalletByUser(db: Queryable, userId: string): Promise<W
 /** The caller's wallet; a valid token for a user without one means the user was removed. */
 export async function getWalletOfUser(db: Queryable, userId: string): Promise<Wallet> {
   const wallet = await findWalletByUser(db, userId);
-  if (!wallet) throw new AppError(404, 'wallet_not_found', 'No wallet belongs to this user');
+  if (!wallet) throw new AppError('wallet_not_found', 'No wallet belongs to this user');
   return wallet;
 }

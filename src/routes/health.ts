@@ -44,10 +44,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: DatabaseHandle 
     },
     async (request, reply) => {
       if (await pingDatabase(database)) return { status: 'ready' };
-      return sendProblem(
-        reply,
-        problem(503, 'service_unavailable', 'The database is not answering', request.id),
-      );
+      return sendProblem(reply, problem('service_unavailable', 'The database is not answering', request.id));
     },
   );
 };
