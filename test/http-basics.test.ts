@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users, wallets } from '../src/db/schema.ts';
 import { startTestApp, TEST_JWT_SECRET, type TestApp, type TestUser } from './support/app.ts';
 import { expectProblem, json } from './support/http.ts';
 
@@ -124,5 +126,65 @@ describe('JWT authentication', () => {
       400,
       'ambiguous_credentials',
     );
+  });
+});
+
+describe('a valid token of a user who no longer exists', () => {
+  let gone: TestUser;
+  let bob: TestUser;
+
+  beforeAll(async () => {
+    gone = await t.createUser();
+    bob = await t.createUser();
+    await t.db.delete(wallets).where(eq(wallets.userId, gone.id));
+    await t.db.delete(users).where(eq(users.id, gone.id));
+  });
+
+  const send = (
+    path: string,
+    init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) =>
+    fetch(`${t.url}${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...gone.auth,
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...init.headers,
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+
+  it('is 401 invalid_token on the balance, transfers and the history, not a missing wallet', async () => {
+    const transfer = { wallet_number: bob.walletNumber, amount: 100 };
+    for (const response of [
+      await send('/wallet/balance'),
+      await send('/wallet/transactions'),
+      await send('/wallet/transfer', { method: 'POST', body: transfer }),
+      await send('/wallet/transfer', {
+        method: 'POST',
+        body: transfer,
+        headers: { 'idempotency-key': 'gone-1' },
+      }),
+    ]) {
+      const body = await expectProblem(response, 401, 'invalid_token');
+      expect(body.detail).toBe('The signed-in user no longer exists');
+    }
+  });
+
+  it('is 401 invalid_token on deposits and key management too', async () => {
+    for (const response of [
+      await send('/wallet/deposit', { method: 'POST', body: { amount: 10_000 } }),
+      await send('/wallet/deposit', {
+        method: 'POST',
+        body: { amount: 10_000 },
+        headers: { 'idempotency-key': 'gone-2' },
+      }),
+      await send('/keys/create', {
+        method: 'POST',
+        body: { name: 'k', permissions: ['read'], expiry: '1D' },
+      }),
+    ]) {
+      await expectProblem(response, 401, 'invalid_token');
+    }
   });
 });

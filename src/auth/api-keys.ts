@@ -10,7 +10,7 @@ import {
 import { apiKeys, users } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
 import { generateApiKey, hashApiKey, isWellFormedApiKey, type KeyMode } from './api-key-format.ts';
-import { PERMISSIONS, type Permission, type Principal } from './permissions.ts';
+import { PERMISSIONS, type Permission, type Principal, signedInUserGone } from './permissions.ts';
 
 /** `last_used_at` is informational: refreshing it at most this often keeps reads free of writes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -162,7 +162,7 @@ function alreadyRolledOver(): AppError {
  */
 async function lockUser(tx: Transaction, userId: string): Promise<void> {
   const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
-  if (!user) throw new AppError('invalid_token', 'The signed-in user no longer exists');
+  if (!user) throw signedInUserGone();
 }
 
 async function assertBelowKeyLimit(tx: Transaction, userId: string, now: Date): Promise<void> {

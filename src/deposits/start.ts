@@ -1,4 +1,5 @@
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { signedInUserGone } from '../auth/permissions.ts';
 import { type Database, type Queryable, retryTransaction } from '../db/client.ts';
 import { deposits, users } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
@@ -62,7 +63,8 @@ export interface StartedDeposit {
 /**
  * Starts a deposit: records it as pending, initializes a Paystack transaction for it, and answers
  * with the checkout URL. Paystack unreachable, slow or refusing: the deposit is marked `failed`
- * with the reason, and `502 payment_provider_error` names its reference.
+ * with the reason, and `502 payment_provider_error` names its reference. A user deleted since
+ * their credentials were issued is `401 invalid_token`.
  *
  * With an idempotency scope the key is claimed before Paystack is called, in its own short
  * transaction, because no database transaction should stay open across a call to another
@@ -96,7 +98,7 @@ export async function startDeposit(
         }
         await failAbandonedDepositStarts(tx, userId);
         const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
-        invariant(user, 'an authenticated principal has a user row');
+        if (!user) throw signedInUserGone();
         const [deposit] = await tx
           .insert(deposits)
           .values({ userId, reference, amount, status: 'pending' })

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
-import { type Database, type Queryable, retryTransaction } from '../db/client.ts';
+import { signedInUserGone } from '../auth/permissions.ts';
+import {
+  type Database,
+  databaseErrorCode,
+  type Queryable,
+  retryTransaction,
+  violatedConstraint,
+} from '../db/client.ts';
 import { idempotencyKeys } from '../db/schema.ts';
 import { AppError, invariant, isErrorCode } from '../errors.ts';
 
@@ -85,6 +92,26 @@ function requestInProgress(): AppError {
   );
 }
 
+/** Inserts the key's row; valid credentials of a user deleted since cannot, for want of the user row. */
+async function insertClaim(tx: Queryable, scope: IdempotencyScope): Promise<boolean> {
+  try {
+    const inserted = await tx
+      .insert(idempotencyKeys)
+      .values({ userId: scope.userId, key: scope.key, requestHash: scope.requestHash, state: 'in_progress' })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+    return inserted.length > 0;
+  } catch (error) {
+    if (
+      databaseErrorCode(error) === '23503' &&
+      violatedConstraint(error) === 'idempotency_keys_user_id_users_id_fk'
+    ) {
+      throw signedInUserGone();
+    }
+    throw error;
+  }
+}
+
 /**
  * Claims the key for this request inside `tx`. A concurrent request holding the same key in an
  * uncommitted transaction makes this insert wait until that transaction ends, so concurrent
@@ -101,12 +128,7 @@ export async function claimIdempotencyKey(
   scope: IdempotencyScope,
   options: { abandonedAfterMs?: number } = {},
 ): Promise<IdempotentOutcome<never> | undefined> {
-  const inserted = await tx
-    .insert(idempotencyKeys)
-    .values({ userId: scope.userId, key: scope.key, requestHash: scope.requestHash, state: 'in_progress' })
-    .onConflictDoNothing()
-    .returning({ key: idempotencyKeys.key });
-  if (inserted.length > 0) return undefined;
+  if (await insertClaim(tx, scope)) return undefined;
 
   const [existing] = await tx
     .select()

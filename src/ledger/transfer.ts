@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { signedInUserGone } from '../auth/permissions.ts';
 import { databaseErrorCode, preparedPerDatabase, type Queryable } from '../db/client.ts';
 import { AppError, invariant } from '../errors.ts';
 import { newReference } from './reference.ts';
@@ -17,13 +18,14 @@ export interface TransferResult {
 
 /**
  * The refusals of the `wallet_transfer` database function (migration 0005); WL001, insufficient
- * funds, comes from the guarded debit in `ledger_post`.
+ * funds, comes from the guarded debit in `ledger_post`. WL005, the sender has no wallet, means the
+ * signed-in user was deleted: every user gets a wallet at first sign-in.
  */
 const REFUSALS: Record<string, () => AppError> = {
   WL001: () => new AppError('insufficient_funds', 'The wallet balance is too low for this transfer'),
   WL003: () => new AppError('self_transfer', 'You cannot transfer to your own wallet'),
   WL004: () => new AppError('wallet_not_found', 'No wallet has that number'),
-  WL005: () => new AppError('wallet_not_found', 'You have no wallet'),
+  WL005: signedInUserGone,
 };
 
 const walletTransfer = preparedPerDatabase((db) =>

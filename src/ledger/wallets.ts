@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
+import { signedInUserGone } from '../auth/permissions.ts';
 import { preparedPerDatabase, type Queryable } from '../db/client.ts';
 import { accounts, wallets } from '../db/schema.ts';
-import { AppError, invariant } from '../errors.ts';
+import { invariant } from '../errors.ts';
 import { generateWalletNumber } from './wallet-number.ts';
 
 /** A collision among 10^12 numbers is rare; this many in a row means something else is wrong. */
@@ -43,9 +44,12 @@ export async function findWalletByUser(db: Queryable, userId: string): Promise<W
   return row;
 }
 
-/** The caller's wallet; a valid token for a user without one means the user was removed. */
+/**
+ * The caller's wallet. Every user gets one at first sign-in, so valid credentials without one
+ * belong to a user who was deleted since: `401 invalid_token`.
+ */
 export async function getWalletOfUser(db: Queryable, userId: string): Promise<Wallet> {
   const wallet = await findWalletByUser(db, userId);
-  if (!wallet) throw new AppError('wallet_not_found', 'No wallet belongs to this user');
+  if (!wallet) throw signedInUserGone();
   return wallet;
 }
