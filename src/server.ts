@@ -2,8 +2,8 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { openDatabase } from './db/open.ts';
 import { failAbandonedDepositStarts } from './deposits/start.ts';
-import { purgeExpiredIdempotencyKeys } from './http/idempotency.ts';
 import { loggerOptions } from './http/logging.ts';
+import { purgeExpiredIdempotencyKeys } from './idempotency/store.ts';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { purgeExpiredIdempotencyKeys } from '../src/http/idempotency.ts';
+import { purgeExpiredIdempotencyKeys } from '../src/idempotency/store.ts';
 import { generateWalletNumber } from '../src/ledger/wallet-number.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { onPostgres } from './support/database.ts';

@@ -5,12 +5,12 @@ import { deposits, users } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
 import {
   claimIdempotencyKey,
-  type IdempotencyScope,
   type IdempotentOutcome,
+  type IdempotentRequest,
+  type Replay,
   releaseIdempotencyKey,
-  type StoredResponse,
   storeIdempotentResponse,
-} from '../http/idempotency.ts';
+} from '../idempotency/store.ts';
 import { newReference } from '../ledger/reference.ts';
 import { type PaystackClient, PaystackError } from '../paystack/client.ts';
 
@@ -60,15 +60,21 @@ export interface StartedDeposit {
   status: 'pending';
 }
 
+interface DepositStart {
+  userId: string;
+  amount: bigint;
+  idempotency: IdempotentRequest<StartedDeposit> | undefined;
+}
+
 /**
  * Starts a deposit: records it as pending, initializes a Paystack transaction for it, and answers
- * with the checkout URL. Paystack unreachable, slow or refusing: the deposit is marked `failed`
- * with the reason, and `502 payment_provider_error` names its reference. A user deleted since
- * their credentials were issued is `401 invalid_token`.
+ * with the checkout URL (`amount` in kobo). Paystack unreachable, slow or refusing: the deposit is
+ * marked `failed` with the reason, and `502 payment_provider_error` names its reference. A user
+ * deleted since their credentials were issued is `401 invalid_token`.
  *
- * With an idempotency scope the key is claimed before Paystack is called, in its own short
+ * With an idempotency key the key is claimed before Paystack is called, in its own short
  * transaction, because no database transaction should stay open across a call to another
- * service: a concurrent retry meanwhile gets `409 idempotency_request_in_progress`, the first
+ * service: a concurrent retry meanwhile gets `409 idempotency_request_in_progress`, the route's
  * answer is stored with the checkout URL, and a provider failure releases the key so that a retry
  * starts afresh. Should the process die between the claim and the last transaction, the key stays
  * `in_progress`: after `ABANDONED_DEPOSIT_START_MS` a retry with it takes it over and starts
@@ -77,57 +83,85 @@ export interface StartedDeposit {
 export async function startDeposit(
   db: Database,
   paystack: DepositPaystack,
-  input: { userId: string; amount: bigint; idempotency: IdempotencyScope | undefined },
-  respond: (deposit: StartedDeposit) => StoredResponse,
-): Promise<IdempotentOutcome<StoredResponse>> {
-  const { userId, amount, idempotency } = input;
+  input: DepositStart,
+): Promise<IdempotentOutcome<StartedDeposit>> {
   invariant(
-    amount >= BigInt(MIN_DEPOSIT_KOBO) && amount <= BigInt(MAX_DEPOSIT_KOBO),
+    input.amount >= BigInt(MIN_DEPOSIT_KOBO) && input.amount <= BigInt(MAX_DEPOSIT_KOBO),
     'deposit amount validated at the edge',
   );
   const reference = newReference('dep');
+  const recorded = await recordPendingDeposit(db, input, reference);
+  if ('replayed' in recorded) return recorded;
+  const authorizationUrl = await initializeAtPaystack(db, paystack, input, { reference, ...recorded });
+  const deposit: StartedDeposit = { reference, authorizationUrl, amount: input.amount, status: 'pending' };
+  await db.transaction(async (tx) => {
+    await tx
+      .update(deposits)
+      .set({ authorizationUrl, updatedAt: sql`now()` })
+      .where(eq(deposits.id, recorded.depositId));
+    if (input.idempotency) {
+      await storeIdempotentResponse(tx, input.idempotency.scope, input.idempotency.answer(deposit));
+    }
+  });
+  return { replayed: false, result: deposit };
+}
 
-  const claim = await retryTransaction(() =>
-    db.transaction(
-      async (tx): Promise<{ stored: IdempotentOutcome<never> } | { depositId: string; email: string }> => {
-        if (idempotency) {
-          const stored = await claimIdempotencyKey(tx, idempotency, {
-            abandonedAfterMs: ABANDONED_DEPOSIT_START_MS,
-          });
-          if (stored) return { stored };
-        }
-        await failAbandonedDepositStarts(tx, userId);
-        const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
-        if (!user) throw signedInUserGone();
-        const [deposit] = await tx
-          .insert(deposits)
-          .values({ userId, reference, amount, status: 'pending' })
-          .returning({ id: deposits.id });
-        invariant(deposit, 'deposit insert returned a row');
-        return { depositId: deposit.id, email: user.email };
-      },
-    ),
+/** Step one, committed before Paystack is called: the key claimed (or its answer found) and the deposit pending. */
+async function recordPendingDeposit(
+  db: Database,
+  input: DepositStart,
+  reference: string,
+): Promise<Replay | { depositId: string; email: string }> {
+  const { userId, amount, idempotency } = input;
+  return retryTransaction(() =>
+    db.transaction(async (tx): Promise<Replay | { depositId: string; email: string }> => {
+      if (idempotency) {
+        const stored = await claimIdempotencyKey(tx, idempotency.scope, {
+          abandonedAfterMs: ABANDONED_DEPOSIT_START_MS,
+        });
+        if (stored) return stored;
+      }
+      await failAbandonedDepositStarts(tx, userId);
+      const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
+      if (!user) throw signedInUserGone();
+      const [deposit] = await tx
+        .insert(deposits)
+        .values({ userId, reference, amount, status: 'pending' })
+        .returning({ id: deposits.id });
+      invariant(deposit, 'deposit insert returned a row');
+      return { depositId: deposit.id, email: user.email };
+    }),
   );
-  if ('stored' in claim) return claim.stored;
+}
 
-  let authorizationUrl: string;
+/**
+ * Step two: Paystack's checkout URL for the deposit. When Paystack fails, the deposit becomes
+ * `failed` with the reason and the key is released, then `502 payment_provider_error` is thrown.
+ */
+async function initializeAtPaystack(
+  db: Database,
+  paystack: DepositPaystack,
+  input: DepositStart,
+  deposit: { reference: string; depositId: string; email: string },
+): Promise<string> {
   try {
-    ({ authorizationUrl } = await paystack.client.initializeTransaction({
-      email: claim.email,
-      amount,
-      reference,
+    const initialized = await paystack.client.initializeTransaction({
+      email: deposit.email,
+      amount: input.amount,
+      reference: deposit.reference,
       currency: 'NGN',
       callbackUrl: paystack.callbackUrl,
-      metadata: { user_id: userId, deposit_id: claim.depositId },
-    }));
+      metadata: { user_id: input.userId, deposit_id: deposit.depositId },
+    });
+    return initialized.authorizationUrl;
   } catch (error) {
     const reason = error instanceof PaystackError ? `${error.failure}: ${error.message}` : 'internal error';
     await db.transaction(async (tx) => {
       await tx
         .update(deposits)
         .set({ status: 'failed', failureReason: reason.slice(0, 500), updatedAt: sql`now()` })
-        .where(and(eq(deposits.id, claim.depositId), eq(deposits.status, 'pending')));
-      if (idempotency) await releaseIdempotencyKey(tx, idempotency);
+        .where(and(eq(deposits.id, deposit.depositId), eq(deposits.status, 'pending')));
+      if (input.idempotency) await releaseIdempotencyKey(tx, input.idempotency.scope);
     });
     if (!(error instanceof PaystackError)) throw error;
     throw new AppError(
@@ -135,17 +169,7 @@ export async function startDeposit(
       'Paystack could not start the payment (unreachable, too slow or refusing); nothing was charged. ' +
         'Try again shortly.',
       // The error handler logs the cause: which of Paystack's failures it was.
-      { extensions: { reference }, cause: error },
+      { extensions: { reference: deposit.reference }, cause: error },
     );
   }
-
-  const response = respond({ reference, authorizationUrl, amount, status: 'pending' });
-  await db.transaction(async (tx) => {
-    await tx
-      .update(deposits)
-      .set({ authorizationUrl, updatedAt: sql`now()` })
-      .where(eq(deposits.id, claim.depositId));
-    if (idempotency) await storeIdempotentResponse(tx, idempotency, response);
-  });
-  return { replayed: false, response };
 }

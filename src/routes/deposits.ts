@@ -1,9 +1,16 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/client.ts';
-import { type DepositPaystack, MAX_DEPOSIT_KOBO, MIN_DEPOSIT_KOBO, startDeposit } from '../deposits/start.ts';
+import {
+  type DepositPaystack,
+  MAX_DEPOSIT_KOBO,
+  MIN_DEPOSIT_KOBO,
+  type StartedDeposit,
+  startDeposit,
+} from '../deposits/start.ts';
 import { getDepositStatus } from '../deposits/status.ts';
 import { principalOf } from '../http/authentication.ts';
-import { replyWithOutcome, requestIdempotencyScope } from '../http/idempotent-reply.ts';
+import { replyWithOutcome, requestIdempotency } from '../http/idempotent-reply.ts';
+import type { StoredResponse } from '../idempotency/store.ts';
 import { IdempotencyHeaders } from './wallet.ts';
 
 const DepositRequest = Type.Object(
@@ -36,6 +43,18 @@ const DepositStatusResponse = Type.Object({
   amount: Type.Integer({ description: 'Kobo' }),
 });
 
+function depositAnswer(deposit: StartedDeposit): StoredResponse {
+  return {
+    status: 201,
+    body: {
+      reference: deposit.reference,
+      authorization_url: deposit.authorizationUrl,
+      amount: Number(deposit.amount),
+      status: deposit.status,
+    },
+  };
+}
+
 export const depositRoutes: FastifyPluginAsyncTypebox<{ db: Database; paystack: DepositPaystack }> = async (
   app,
   { db, paystack },
@@ -59,22 +78,12 @@ export const depositRoutes: FastifyPluginAsyncTypebox<{ db: Database; paystack: 
     },
     async (request, reply) => {
       const { userId } = principalOf(request);
-      const idempotency = requestIdempotencyScope(request, userId);
-      const outcome = await startDeposit(
-        db,
-        paystack,
-        { userId, amount: BigInt(request.body.amount), idempotency },
-        (deposit) => ({
-          status: 201,
-          body: {
-            reference: deposit.reference,
-            authorization_url: deposit.authorizationUrl,
-            amount: Number(deposit.amount),
-            status: deposit.status,
-          },
-        }),
-      );
-      return replyWithOutcome(reply, outcome);
+      const outcome = await startDeposit(db, paystack, {
+        userId,
+        amount: BigInt(request.body.amount),
+        idempotency: requestIdempotency(request, userId, depositAnswer),
+      });
+      return replyWithOutcome(reply, outcome, depositAnswer);
     },
   );
 

@@ -1,10 +1,10 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/client.ts';
 import { principalOf } from '../http/authentication.ts';
-import { IDEMPOTENCY_KEY_PATTERN, runIdempotent } from '../http/idempotency.ts';
-import { replyWithOutcome, requestIdempotencyScope } from '../http/idempotent-reply.ts';
+import { replyWithOutcome, requestIdempotency } from '../http/idempotent-reply.ts';
+import { IDEMPOTENCY_KEY_PATTERN, runIdempotent, type StoredResponse } from '../idempotency/store.ts';
 import { DEFAULT_PAGE_SIZE, listWalletHistory, MAX_PAGE_SIZE } from '../ledger/history.ts';
-import { transfer } from '../ledger/transfer.ts';
+import { type TransferResult, transfer } from '../ledger/transfer.ts';
 import { getWalletOfUser } from '../ledger/wallets.ts';
 
 /** SPEC: a request amount is a JSON integer from 1 kobo to ₦1bn. */
@@ -67,6 +67,20 @@ const HistoryItem = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
 });
 
+function transferAnswer(result: TransferResult): StoredResponse {
+  return {
+    status: 200,
+    body: {
+      status: 'success',
+      message: 'Transfer completed',
+      reference: result.reference,
+      amount: Number(result.amount),
+      recipient_wallet_number: result.recipientWalletNumber,
+      balance: Number(result.balance),
+    },
+  };
+}
+
 export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
   app.get(
     '/wallet/balance',
@@ -98,26 +112,15 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
     },
     async (request, reply) => {
       const { userId } = principalOf(request);
-      const scope = requestIdempotencyScope(request, userId);
-      const outcome = await runIdempotent(db, scope, async (tx) => {
-        const result = await transfer(tx, {
+      const idempotency = requestIdempotency(request, userId, transferAnswer);
+      const outcome = await runIdempotent(db, idempotency, (tx) =>
+        transfer(tx, {
           senderUserId: userId,
           recipientWalletNumber: request.body.wallet_number,
           amount: BigInt(request.body.amount),
-        });
-        return {
-          status: 200,
-          body: {
-            status: 'success',
-            message: 'Transfer completed',
-            reference: result.reference,
-            amount: Number(result.amount),
-            recipient_wallet_number: result.recipientWalletNumber,
-            balance: Number(result.balance),
-          },
-        };
-      });
-      return replyWithOutcome(reply, outcome);
+        }),
+      );
+      return replyWithOutcome(reply, outcome, transferAnswer);
     },
   );
 

@@ -23,10 +23,20 @@ export interface IdempotencyScope {
   requestHash: string;
 }
 
-/** A response as it was first sent: replayed byte-for-byte in meaning on a retry. */
+/** A response as it was first sent: its status and JSON body, replayed byte-for-byte in meaning on a retry. */
 export interface StoredResponse {
   status: number;
   body: unknown;
+}
+
+/**
+ * A request made with an `Idempotency-Key`: the key's scope, and the response that answers the
+ * request's result. The caller (the route) decides that response; the work stores it with the key
+ * in the transaction that did the work.
+ */
+export interface IdempotentRequest<T> {
+  scope: IdempotencyScope;
+  answer: (result: T) => StoredResponse;
 }
 
 /**
@@ -41,10 +51,14 @@ interface StoredRefusal {
   extensions: Record<string, unknown>;
 }
 
-/** What to answer: a response to send, or a domain refusal to render as a problem. */
+/** The stored answer to a key already answered: a response, or a domain refusal to render as a problem. */
+export type Replay = { replayed: true; response: StoredResponse } | { replayed: true; refusal: AppError };
+
+/** What became of an idempotent request: its result, a domain refusal (stored), or a replay of the first answer. */
 export type IdempotentOutcome<T> =
-  | { replayed: boolean; response: T | StoredResponse }
-  | { replayed: boolean; refusal: AppError };
+  | { replayed: false; result: T }
+  | { replayed: false; refusal: AppError }
+  | Replay;
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -57,6 +71,10 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * The scope of `userId`'s request sent with `key` (none without a key): the key and the hash of
+ * method, route path and canonical body. A malformed key is `400 validation_failed`.
+ */
 export function idempotencyScope(
   userId: string,
   key: string | undefined,
@@ -127,7 +145,7 @@ export async function claimIdempotencyKey(
   tx: Queryable,
   scope: IdempotencyScope,
   options: { abandonedAfterMs?: number } = {},
-): Promise<IdempotentOutcome<never> | undefined> {
+): Promise<Replay | undefined> {
   if (await insertClaim(tx, scope)) return undefined;
 
   const [existing] = await tx
@@ -166,6 +184,7 @@ export async function claimIdempotencyKey(
   return { replayed: true, response: { status: existing.responseStatus, body: existing.responseBody } };
 }
 
+/** Records the answer to the claimed key's request; call in the transaction that did the work. */
 export async function storeIdempotentResponse(
   tx: Queryable,
   scope: IdempotencyScope,
@@ -215,23 +234,24 @@ async function storeRefusal(tx: Queryable, scope: IdempotencyScope, error: AppEr
  * remembered like a success and its changes undone; anything else rolls back everything, key
  * included, so the client may retry.
  *
- * Without a scope, `work` runs directly on the database: it must then be atomic on its own, as
- * the ledger's single-statement postings are.
+ * Without a request (no key was sent), `work` runs directly on the database: it must then be
+ * atomic on its own, as the ledger's single-statement postings are.
  */
-export async function runIdempotent<T extends StoredResponse>(
+export async function runIdempotent<T>(
   db: Database,
-  scope: IdempotencyScope | undefined,
+  request: IdempotentRequest<T> | undefined,
   work: (db: Queryable) => Promise<T>,
 ): Promise<IdempotentOutcome<T>> {
-  if (!scope) return { replayed: false, response: await retryTransaction(() => work(db)) };
+  if (!request) return { replayed: false, result: await retryTransaction(() => work(db)) };
+  const { scope, answer } = request;
   return retryTransaction(() =>
     db.transaction(async (tx): Promise<IdempotentOutcome<T>> => {
       const stored = await claimIdempotencyKey(tx, scope);
       if (stored) return stored;
       try {
-        const response = await tx.transaction(work);
-        await storeIdempotentResponse(tx, scope, response);
-        return { replayed: false, response };
+        const result = await tx.transaction(work);
+        await storeIdempotentResponse(tx, scope, answer(result));
+        return { replayed: false, result };
       } catch (error) {
         if (!(error instanceof AppError) || error.status >= 500) throw error;
         await storeRefusal(tx, scope, error);
