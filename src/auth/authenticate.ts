@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/client.ts';
 import { AppError } from '../errors.ts';
-import { resolveApiKey } from './api-keys.ts';
+import { resolveApiKey } from './api-key-verify.ts';
 import { verifyAccessToken } from './jwt.ts';
 import type { Permission, Principal } from './permissions.ts';
 import { hasPermission } from './permissions.ts';

@@ -1,16 +1,16 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { EXPIRIES } from '../auth/api-key-expiry.ts';
 import {
   apiKeyModeFor,
   type CreatedApiKey,
   createApiKey,
-  EXPIRIES,
   listApiKeys,
   MAX_ACTIVE_KEYS,
   MAX_KEY_NAME_LENGTH,
   MAX_LISTED_KEYS,
   revokeApiKey,
   rolloverApiKey,
-} from '../auth/api-keys.ts';
+} from '../auth/api-key-management.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';

@@ -2,70 +2,21 @@ import { and, count, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import {
   type Database,
   databaseErrorCode,
-  preparedPerDatabase,
   type Queryable,
   type Transaction,
   violatedConstraint,
 } from '../db/client.ts';
 import { apiKeys, users } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
-import { generateApiKey, hashApiKey, isWellFormedApiKey, type KeyMode } from './api-key-format.ts';
-import { PERMISSIONS, type Permission, type Principal, signedInUserGone } from './permissions.ts';
-
-/** `last_used_at` is informational: refreshing it at most this often keeps reads free of writes. */
-const LAST_USED_RESOLUTION_MS = 60_000;
-
-/** Runs on every request made with an API key, so it is prepared once. */
-const apiKeyByHash = preparedPerDatabase((db) =>
-  db
-    .select({
-      id: apiKeys.id,
-      userId: apiKeys.userId,
-      permissions: apiKeys.permissions,
-      expiresAt: apiKeys.expiresAt,
-      revokedAt: apiKeys.revokedAt,
-      lastUsedAt: apiKeys.lastUsedAt,
-    })
-    .from(apiKeys)
-    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
-    .prepare('api_key_by_hash'),
-);
-
-/** Turns a presented API key into its owner's principal, or says precisely why not. */
-export async function resolveApiKey(db: Queryable, key: string, now = new Date()): Promise<Principal> {
-  if (!isWellFormedApiKey(key)) {
-    throw new AppError('invalid_api_key', 'The API key is malformed');
-  }
-  const [row] = await apiKeyByHash(db).execute({ keyHash: hashApiKey(key) });
-  if (!row) throw new AppError('invalid_api_key', 'The API key is not recognised');
-  if (row.revokedAt !== null) throw new AppError('api_key_revoked', 'The API key has been revoked');
-  if (row.expiresAt.getTime() <= now.getTime()) {
-    throw new AppError('api_key_expired', 'The API key has expired; roll it over for a new one');
-  }
-  if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-    await db
-      .update(apiKeys)
-      .set({ lastUsedAt: now })
-      .where(
-        sql`${apiKeys.id} = ${row.id} and (${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${now})`,
-      );
-  }
-  return {
-    via: 'api_key',
-    userId: row.userId,
-    apiKeyId: row.id,
-    permissions: row.permissions as Permission[],
-  };
-}
+import { type Expiry, expiresAtFor } from './api-key-expiry.ts';
+import { generateApiKey, type KeyMode } from './api-key-format.ts';
+import { PERMISSIONS, type Permission, signedInUserGone } from './permissions.ts';
 
 /** SPEC: at most this many active (unexpired, unrevoked) keys per user. */
 export const MAX_ACTIVE_KEYS = 5;
 /** `GET /keys` answers at most this many keys: every active one, then the newest inactive ones. */
 export const MAX_LISTED_KEYS = 100;
 export const MAX_KEY_NAME_LENGTH = 100;
-
-export const EXPIRIES = ['1H', '1D', '1M', '1Y'] as const;
-export type Expiry = (typeof EXPIRIES)[number];
 
 export type ApiKeyStatus = 'active' | 'expired' | 'revoked';
 
@@ -98,43 +49,6 @@ export interface ApiKeySummary {
  */
 export function apiKeyModeFor(paystackSecretKey: string | undefined): KeyMode {
   return paystackSecretKey === undefined || paystackSecretKey.startsWith('sk_test_') ? 'test' : 'live';
-}
-
-/**
- * When a key made at `now` stops working. `1H` and `1D` are 3,600 and 86,400 seconds. `1M` and
- * `1Y` are calendar months and years in UTC (the service knows no user time zone): the same day of
- * the month and time of day, clamped to the last day of a shorter month, so Jan 31 + 1M is the end
- * of February (28th or 29th) and Feb 29 + 1Y is Feb 28. PostgreSQL's `interval '1 month'` agrees.
- */
-export function expiresAtFor(now: Date, expiry: Expiry): Date {
-  switch (expiry) {
-    case '1H':
-      return new Date(now.getTime() + 3_600_000);
-    case '1D':
-      return new Date(now.getTime() + 86_400_000);
-    case '1M':
-      return addCalendarMonths(now, 1);
-    case '1Y':
-      return addCalendarMonths(now, 12);
-  }
-}
-
-function addCalendarMonths(from: Date, months: number): Date {
-  const year = from.getUTCFullYear();
-  const month = from.getUTCMonth() + months;
-  // Day 0 of the following month is the last day of the target month.
-  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return new Date(
-    Date.UTC(
-      year,
-      month,
-      Math.min(from.getUTCDate(), lastDay),
-      from.getUTCHours(),
-      from.getUTCMinutes(),
-      from.getUTCSeconds(),
-      from.getUTCMilliseconds(),
-    ),
-  );
 }
 
 function statusOf(key: { revokedAt: Date | null; expiresAt: Date }, now: Date): ApiKeyStatus {

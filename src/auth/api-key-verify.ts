@@ -1,0 +1,54 @@
+import { eq, sql } from 'drizzle-orm';
+import { preparedPerDatabase, type Queryable } from '../db/client.ts';
+import { apiKeys } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import { hashApiKey, isWellFormedApiKey } from './api-key-format.ts';
+import type { Permission, Principal } from './permissions.ts';
+
+/** `last_used_at` is informational: refreshing it at most this often keeps reads free of writes. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Runs on every request made with an API key, so it is prepared once. */
+const apiKeyByHash = preparedPerDatabase((db) =>
+  db
+    .select({
+      id: apiKeys.id,
+      userId: apiKeys.userId,
+      permissions: apiKeys.permissions,
+      expiresAt: apiKeys.expiresAt,
+      revokedAt: apiKeys.revokedAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
+    .prepare('api_key_by_hash'),
+);
+
+/**
+ * Turns a presented API key into its owner's principal, or says precisely why not: `401`
+ * `invalid_api_key` (malformed or unknown), `api_key_revoked` or `api_key_expired`. Refreshes the
+ * key's `last_used_at` at most once a minute.
+ */
+export async function resolveApiKey(db: Queryable, key: string, now = new Date()): Promise<Principal> {
+  if (!isWellFormedApiKey(key)) throw new AppError('invalid_api_key', 'The API key is malformed');
+  const [row] = await apiKeyByHash(db).execute({ keyHash: hashApiKey(key) });
+  if (!row) throw new AppError('invalid_api_key', 'The API key is not recognised');
+  if (row.revokedAt !== null) throw new AppError('api_key_revoked', 'The API key has been revoked');
+  if (row.expiresAt.getTime() <= now.getTime()) {
+    throw new AppError('api_key_expired', 'The API key has expired; roll it over for a new one');
+  }
+  if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: now })
+      .where(
+        sql`${apiKeys.id} = ${row.id} and (${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${now})`,
+      );
+  }
+  return {
+    via: 'api_key',
+    userId: row.userId,
+    apiKeyId: row.id,
+    permissions: row.permissions as Permission[],
+  };
+}
