@@ -9,6 +9,7 @@ import type { Principal } from './auth/permissions.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
+import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
 import { setUpPaystack } from './paystack/setup.ts';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
       },
     },
+    transformObject: documentProblems,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

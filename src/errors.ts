@@ -49,7 +49,7 @@ export const ERRORS = {
     status: 400,
     title: 'Bad request',
     description:
-      'The request is malformed at the HTTP level in a way no other code covers (a URL that does not decode, a body shorter than its `Content-Length`), with the status HTTP gives that fault, such as 414 for a path parameter over 100 characters: correct the request.',
+      'The request is malformed at the HTTP level in a way no other code covers (a URL that does not decode, a body whose size differs from its `Content-Length`), with the status HTTP gives that fault, such as 414 for a path parameter over 100 characters: correct the request.',
   },
   rate_limited: {
     status: 429,
@@ -200,7 +200,7 @@ export const ERRORS = {
     status: 400,
     title: 'Unreadable webhook event',
     description:
-      'A correctly signed Paystack event cannot be read (not JSON, or a `charge.success` without its reference, amount or currency): the refusal makes Paystack deliver it again later.',
+      'A correctly signed Paystack event cannot be read (not JSON, no event name, or a `charge.success` without its reference, integer amount or currency): the refusal makes Paystack deliver it again later.',
   },
 
   // Idempotency.

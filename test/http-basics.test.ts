@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
+import { Compile } from 'typebox/compile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users, wallets } from '../src/db/schema.ts';
+import { ERRORS, type ErrorCode } from '../src/errors.ts';
 import { startTestApp, TEST_JWT_SECRET, type TestApp, type TestUser } from './support/app.ts';
-import { expectProblem, json } from './support/http.ts';
+import { expectProblem, type JsonBody, json } from './support/http.ts';
 
 let t: TestApp;
 let alice: TestUser;
@@ -46,6 +48,38 @@ describe('HTTP basics', () => {
     const docs = await fetch(`${t.url}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toMatch(/swagger/i);
+  });
+
+  it('documents every error code in the OpenAPI document, and refusals match its ProblemDetails', async () => {
+    const document = await json(await fetch(`${t.url}/openapi.json`));
+    const schema = document.components.schemas.ProblemDetails;
+    expect(schema.properties.code.enum).toEqual(Object.keys(ERRORS));
+    const operations = Object.values(document.paths as Record<string, Record<string, JsonBody>>).flatMap(
+      (methods) => Object.values(methods),
+    );
+    expect(operations.length).toBeGreaterThan(10);
+    for (const operation of operations) {
+      expect(operation.responses.default.content['application/problem+json'].schema).toEqual({
+        $ref: '#/components/schemas/ProblemDetails',
+      });
+    }
+    expect(document.info.description).toContain('| `insufficient_funds` | 422 | Insufficient funds |');
+
+    const matchesSchema = Compile(schema);
+    const refusals = [
+      await fetch(`${t.url}/no/such/route`),
+      await fetch(`${t.url}/wallet/balance`),
+      await fetch(`${t.url}/wallet/transfer`, {
+        method: 'POST',
+        headers: { ...alice.auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ wallet_number: alice.walletNumber, amount: 1 }),
+      }),
+    ];
+    for (const response of refusals) {
+      const body = await json(response);
+      expect(matchesSchema.Check(body), JSON.stringify(body)).toBe(true);
+      expect(body.title).toBe(ERRORS[body.code as ErrorCode].title);
+    }
   });
 });
 
