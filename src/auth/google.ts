@@ -112,6 +112,81 @@ function mapGrantError(error: unknown): unknown {
   return error;
 }
 
+/** The flow state, signed into the cookie that carries it from the start to the callback. */
+async function sealState(key: KeyObject, flow: FlowState): Promise<string> {
+  return new SignJWT({ state: flow.state, nonce: flow.nonce, cv: flow.codeVerifier })
+    .setProtectedHeader({ alg: STATE_ALGORITHM })
+    .setIssuer(STATE_ISSUER)
+    .setAudience(STATE_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${SIGN_IN_STATE_TTL_SECONDS}s`)
+    .sign(key);
+}
+
+/** The flow state from the callback's cookie; `400 invalid_sign_in_state` when missing or flawed. */
+async function openState(key: KeyObject, cookie: string | undefined): Promise<FlowState> {
+  if (cookie === undefined || cookie === '') {
+    throw invalidState('The sign-in state cookie is missing (expired, or the sign-in began elsewhere)');
+  }
+  try {
+    const { payload } = await jwtVerify(cookie, key, {
+      algorithms: [STATE_ALGORITHM],
+      issuer: STATE_ISSUER,
+      audience: STATE_AUDIENCE,
+      requiredClaims: ['exp'],
+    });
+    const { state, nonce, cv } = payload;
+    if (typeof state === 'string' && typeof nonce === 'string' && typeof cv === 'string') {
+      return { state, nonce, codeVerifier: cv };
+    }
+  } catch {
+    // Any flaw (signature, expiry, claims) gets the same answer below.
+  }
+  throw invalidState('The sign-in state cookie is invalid or expired');
+}
+
+/**
+ * Checks the callback's parameters against this browser's flow before the code is redeemed:
+ * the state must match (`invalid_sign_in_state`), the provider must not report a refusal
+ * (`sign_in_denied`), and a code must be present (`sign_in_failed`).
+ */
+function checkCallback(params: URLSearchParams, flow: FlowState): void {
+  if (params.getAll('state').length !== 1 || params.get('state') !== flow.state) {
+    throw invalidState('The state parameter does not match this browser’s sign-in');
+  }
+  const denied = params.get('error');
+  if (denied !== null) {
+    const description = params.get('error_description');
+    throw new AppError(
+      'sign_in_denied',
+      `The identity provider did not sign you in: ${providerText(denied)}${description ? ` (${providerText(description)})` : ''}`,
+      { extensions: { provider_error: providerText(denied) } },
+    );
+  }
+  if (!params.get('code')) {
+    throw new AppError('sign_in_failed', 'The callback carries no authorization code');
+  }
+}
+
+/** The identity an ID token vouches for: it must carry an email the provider has verified. */
+function identityOf(claims: client.IDToken | undefined): VerifiedIdentity {
+  if (!claims) throw providerError('The identity provider returned no ID token');
+  if (typeof claims.email !== 'string' || claims.email === '') {
+    throw providerError('The identity provider did not share an email address');
+  }
+  if (claims.email_verified !== true) {
+    throw new AppError(
+      'email_not_verified',
+      `The email ${providerText(claims.email)} is not verified by the identity provider`,
+    );
+  }
+  return {
+    subject: claims.sub,
+    email: claims.email,
+    name: typeof claims.name === 'string' && claims.name !== '' ? claims.name : null,
+  };
+}
+
 export function createGoogleSignIn(options: GoogleSignInOptions): GoogleSignIn {
   const issuer = new URL(options.issuer);
   const redirectUri = new URL(options.redirectUri);
@@ -135,37 +210,6 @@ export function createGoogleSignIn(options: GoogleSignInOptions): GoogleSignIn {
     return discovered;
   }
 
-  async function sealState(flow: FlowState): Promise<string> {
-    return new SignJWT({ state: flow.state, nonce: flow.nonce, cv: flow.codeVerifier })
-      .setProtectedHeader({ alg: STATE_ALGORITHM })
-      .setIssuer(STATE_ISSUER)
-      .setAudience(STATE_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(`${SIGN_IN_STATE_TTL_SECONDS}s`)
-      .sign(key);
-  }
-
-  async function openState(cookie: string | undefined): Promise<FlowState> {
-    if (cookie === undefined || cookie === '') {
-      throw invalidState('The sign-in state cookie is missing (expired, or the sign-in began elsewhere)');
-    }
-    try {
-      const { payload } = await jwtVerify(cookie, key, {
-        algorithms: [STATE_ALGORITHM],
-        issuer: STATE_ISSUER,
-        audience: STATE_AUDIENCE,
-        requiredClaims: ['exp'],
-      });
-      const { state, nonce, cv } = payload;
-      if (typeof state === 'string' && typeof nonce === 'string' && typeof cv === 'string') {
-        return { state, nonce, codeVerifier: cv };
-      }
-    } catch {
-      // Any flaw (signature, expiry, claims) gets the same answer below.
-    }
-    throw invalidState('The sign-in state cookie is invalid or expired');
-  }
-
   return {
     redirectUri,
 
@@ -184,28 +228,13 @@ export function createGoogleSignIn(options: GoogleSignInOptions): GoogleSignIn {
         code_challenge: await client.calculatePKCECodeChallenge(flow.codeVerifier),
         code_challenge_method: 'S256',
       });
-      return { authorizationUrl: authorizationUrl.href, stateCookie: await sealState(flow) };
+      return { authorizationUrl: authorizationUrl.href, stateCookie: await sealState(key, flow) };
     },
 
     async finish(callbackQuery, stateCookie) {
       const params = new URLSearchParams(callbackQuery);
-      const flow = await openState(stateCookie);
-      if (params.getAll('state').length !== 1 || params.get('state') !== flow.state) {
-        throw invalidState('The state parameter does not match this browser’s sign-in');
-      }
-      const denied = params.get('error');
-      if (denied !== null) {
-        const description = params.get('error_description');
-        throw new AppError(
-          'sign_in_denied',
-          `The identity provider did not sign you in: ${providerText(denied)}${description ? ` (${providerText(description)})` : ''}`,
-          { extensions: { provider_error: providerText(denied) } },
-        );
-      }
-      if (!params.get('code')) {
-        throw new AppError('sign_in_failed', 'The callback carries no authorization code');
-      }
-
+      const flow = await openState(key, stateCookie);
+      checkCallback(params, flow);
       const config = await configuration();
       const currentUrl = new URL(redirectUri);
       currentUrl.search = params.toString();
@@ -221,21 +250,7 @@ export function createGoogleSignIn(options: GoogleSignInOptions): GoogleSignIn {
       } catch (error) {
         throw mapGrantError(error);
       }
-      if (!claims) throw providerError('The identity provider returned no ID token');
-      if (typeof claims.email !== 'string' || claims.email === '') {
-        throw providerError('The identity provider did not share an email address');
-      }
-      if (claims.email_verified !== true) {
-        throw new AppError(
-          'email_not_verified',
-          `The email ${providerText(claims.email)} is not verified by the identity provider`,
-        );
-      }
-      return {
-        subject: claims.sub,
-        email: claims.email,
-        name: typeof claims.name === 'string' && claims.name !== '' ? claims.name : null,
-      };
+      return identityOf(claims);
     },
   };
 }
