@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { type Database, queryRows } from '../db/client.ts';
+import { type Database, type Queryable, queryRows } from '../db/client.ts';
 
 export interface LedgerReport {
   ok: boolean;
@@ -19,104 +19,121 @@ export interface LedgerReport {
  * every transaction has two or more entries summing to zero; every cached balance equals the sum
  * of its entries and the last entry's balance_after; no wallet is below zero; all balances sum to
  * zero (wallets to minus the clearing account); wallets hold exactly the successful deposits.
+ * Each check reports at most 20 offenders.
  */
 export async function checkLedger(db: Database): Promise<LedgerReport> {
   return db.transaction(
     async (tx) => {
-      const problems: string[] = [];
-
-      const unbalanced = await queryRows<{ reference: string; total: string; entries: string }>(
-        tx,
-        sql`select t.reference, coalesce(sum(e.amount), 0) as total, count(e.id) as entries
-              from ledger_transactions t left join ledger_entries e on e.transaction_id = t.id
-             group by t.id, t.reference
-            having coalesce(sum(e.amount), 0) <> 0 or count(e.id) < 2
-             limit 20`,
-      );
-      for (const row of unbalanced) {
-        problems.push(`transaction ${row.reference}: ${row.entries} entries summing to ${row.total}`);
-      }
-
-      const drifted = await queryRows<{
-        id: string;
-        balance: string;
-        entries_sum: string;
-        last_after: string | null;
-      }>(
-        tx,
-        sql`select a.id, a.balance, coalesce(s.total, 0) as entries_sum, s.last_after
-              from accounts a
-              left join lateral (
-                select sum(e.amount) as total,
-                       (select balance_after from ledger_entries l where l.account_id = a.id order by l.id desc limit 1) as last_after
-                  from ledger_entries e where e.account_id = a.id
-              ) s on true
-             where a.balance <> coalesce(s.total, 0) or a.balance <> coalesce(s.last_after, 0)
-             limit 20`,
-      );
-      for (const row of drifted) {
-        problems.push(
-          `account ${row.id}: cached balance ${row.balance}, entries sum ${row.entries_sum}, last balance_after ${row.last_after ?? 'none'}`,
-        );
-      }
-
-      const runningDrift = await queryRows<{ id: string; account_id: string }>(
-        tx,
-        sql`select id, account_id from (
-              select id, account_id, balance_after,
-                     sum(amount) over (partition by account_id order by id) as running
-                from ledger_entries) r
-             where running <> balance_after
-             limit 20`,
-      );
-      for (const row of runningDrift) {
-        problems.push(
-          `entry ${row.id} of account ${row.account_id}: balance_after differs from the running sum`,
-        );
-      }
-
-      const negative = await queryRows<{ id: string; balance: string }>(
-        tx,
-        sql`select id, balance from accounts where kind = 'wallet' and balance < 0 limit 20`,
-      );
-      for (const row of negative) problems.push(`wallet account ${row.id} is negative: ${row.balance}`);
-
-      const [totals] = await queryRows<{
-        transactions: string;
-        wallet_sum: string;
-        clearing: string;
-        all_sum: string;
-        deposits: string;
-      }>(
-        tx,
-        sql`select (select count(*) from ledger_transactions) as transactions,
-                   (select coalesce(sum(balance), 0) from accounts where kind = 'wallet') as wallet_sum,
-                   (select coalesce(sum(balance), 0) from accounts where system_code = 'paystack:clearing') as clearing,
-                   (select coalesce(sum(balance), 0) from accounts) as all_sum,
-                   (select coalesce(sum(amount), 0) from deposits where status = 'success') as deposits`,
-      );
-      const walletBalanceSum = BigInt(totals?.wallet_sum ?? 0);
-      const clearingBalance = BigInt(totals?.clearing ?? 0);
-      const successfulDeposits = BigInt(totals?.deposits ?? 0);
-      if (BigInt(totals?.all_sum ?? 0) !== 0n) problems.push(`all balances sum to ${totals?.all_sum}, not 0`);
-      if (walletBalanceSum !== -clearingBalance) {
-        problems.push(`wallets hold ${walletBalanceSum} but the clearing account is ${clearingBalance}`);
-      }
-      if (walletBalanceSum !== successfulDeposits) {
-        problems.push(`wallets hold ${walletBalanceSum} but successful deposits total ${successfulDeposits}`);
-      }
-
-      return {
-        ok: problems.length === 0,
-        problems,
-        totals: {
-          transactions: Number(totals?.transactions ?? 0),
-          walletBalanceSum,
-          clearingBalance,
-          successfulDeposits,
-        },
-      };
+      const problems = [
+        ...(await unbalancedTransactions(tx)),
+        ...(await driftedBalances(tx)),
+        ...(await runningSumDrift(tx)),
+        ...(await negativeWallets(tx)),
+      ];
+      const { allBalancesSum, ...totals } = await readTotals(tx);
+      problems.push(...totalsProblems(totals, allBalancesSum));
+      return { ok: problems.length === 0, problems, totals };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
+}
+
+/** Transactions whose entries do not sum to zero, or that have fewer than two. */
+async function unbalancedTransactions(tx: Queryable): Promise<string[]> {
+  const rows = await queryRows<{ reference: string; total: string; entries: string }>(
+    tx,
+    sql`select t.reference, coalesce(sum(e.amount), 0) as total, count(e.id) as entries
+          from ledger_transactions t left join ledger_entries e on e.transaction_id = t.id
+         group by t.id, t.reference
+        having coalesce(sum(e.amount), 0) <> 0 or count(e.id) < 2
+         limit 20`,
+  );
+  return rows.map((row) => `transaction ${row.reference}: ${row.entries} entries summing to ${row.total}`);
+}
+
+/** Accounts whose cached balance differs from the sum of their entries or the last balance_after. */
+async function driftedBalances(tx: Queryable): Promise<string[]> {
+  const rows = await queryRows<{
+    id: string;
+    balance: string;
+    entries_sum: string;
+    last_after: string | null;
+  }>(
+    tx,
+    sql`select a.id, a.balance, coalesce(s.total, 0) as entries_sum, s.last_after
+          from accounts a
+          left join lateral (
+            select sum(e.amount) as total,
+                   (select balance_after from ledger_entries l where l.account_id = a.id order by l.id desc limit 1) as last_after
+              from ledger_entries e where e.account_id = a.id
+          ) s on true
+         where a.balance <> coalesce(s.total, 0) or a.balance <> coalesce(s.last_after, 0)
+         limit 20`,
+  );
+  return rows.map(
+    (row) =>
+      `account ${row.id}: cached balance ${row.balance}, entries sum ${row.entries_sum}, last balance_after ${row.last_after ?? 'none'}`,
+  );
+}
+
+/** Entries whose balance_after is not the running sum of their account's entries up to them. */
+async function runningSumDrift(tx: Queryable): Promise<string[]> {
+  const rows = await queryRows<{ id: string; account_id: string }>(
+    tx,
+    sql`select id, account_id from (
+          select id, account_id, balance_after,
+                 sum(amount) over (partition by account_id order by id) as running
+            from ledger_entries) r
+         where running <> balance_after
+         limit 20`,
+  );
+  return rows.map(
+    (row) => `entry ${row.id} of account ${row.account_id}: balance_after differs from the running sum`,
+  );
+}
+
+async function negativeWallets(tx: Queryable): Promise<string[]> {
+  const rows = await queryRows<{ id: string; balance: string }>(
+    tx,
+    sql`select id, balance from accounts where kind = 'wallet' and balance < 0 limit 20`,
+  );
+  return rows.map((row) => `wallet account ${row.id} is negative: ${row.balance}`);
+}
+
+async function readTotals(tx: Queryable): Promise<LedgerReport['totals'] & { allBalancesSum: bigint }> {
+  const [totals] = await queryRows<{
+    transactions: string;
+    wallet_sum: string;
+    clearing: string;
+    all_sum: string;
+    deposits: string;
+  }>(
+    tx,
+    sql`select (select count(*) from ledger_transactions) as transactions,
+               (select coalesce(sum(balance), 0) from accounts where kind = 'wallet') as wallet_sum,
+               (select coalesce(sum(balance), 0) from accounts where system_code = 'paystack:clearing') as clearing,
+               (select coalesce(sum(balance), 0) from accounts) as all_sum,
+               (select coalesce(sum(amount), 0) from deposits where status = 'success') as deposits`,
+  );
+  return {
+    transactions: Number(totals?.transactions ?? 0),
+    walletBalanceSum: BigInt(totals?.wallet_sum ?? 0),
+    clearingBalance: BigInt(totals?.clearing ?? 0),
+    successfulDeposits: BigInt(totals?.deposits ?? 0),
+    allBalancesSum: BigInt(totals?.all_sum ?? 0),
+  };
+}
+
+/** Money is conserved: all balances sum to zero, and wallets hold what the clearing account owes and deposits brought. */
+function totalsProblems(totals: LedgerReport['totals'], allBalancesSum: bigint): string[] {
+  const { walletBalanceSum, clearingBalance, successfulDeposits } = totals;
+  const problems: string[] = [];
+  if (allBalancesSum !== 0n) problems.push(`all balances sum to ${allBalancesSum}, not 0`);
+  if (walletBalanceSum !== -clearingBalance) {
+    problems.push(`wallets hold ${walletBalanceSum} but the clearing account is ${clearingBalance}`);
+  }
+  if (walletBalanceSum !== successfulDeposits) {
+    problems.push(`wallets hold ${walletBalanceSum} but successful deposits total ${successfulDeposits}`);
+  }
+  return problems;
 }
