@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { Compile } from 'typebox/compile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { users, wallets } from '../src/db/schema.ts';
 import { ERRORS, type ErrorCode } from '../src/errors.ts';
 import { startTestApp, TEST_JWT_SECRET, type TestApp, type TestUser } from './support/app.ts';
@@ -64,6 +65,16 @@ describe('HTTP basics', () => {
       });
     }
     expect(document.info.description).toContain('| `insufficient_funds` | 422 | Insufficient funds |');
+
+    // Route schemas are module constants: another app built in this process documents them alike.
+    const again = await buildApp({ config: t.config, database: t.database.handle });
+    try {
+      await again.ready();
+      expect(again.swagger()).toEqual(document);
+      expect(document.paths['/keys/create'].post.description.match(/\*\*Access:\*\*/g)).toHaveLength(1);
+    } finally {
+      await again.close();
+    }
 
     const matchesSchema = Compile(schema);
     const refusals = [

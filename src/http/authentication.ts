@@ -25,14 +25,16 @@ export function registerAuthentication(
   app.addHook('onRoute', (route) => {
     const policy = route.config?.auth;
     if (!policy) return;
-    route.schema ??= {};
-    const schema = route.schema as Record<string, unknown>;
-    schema.security = policy.allowApiKey ? [{ bearerAuth: [] }, { apiKeyAuth: [] }] : [{ bearerAuth: [] }];
-    if (policy.permission) schema['x-required-permission'] = policy.permission;
     const access = policy.allowApiKey
       ? `Bearer JWT, or an API key with the \`${policy.permission}\` permission.`
       : 'Bearer JWT only; API keys are refused.';
+    // A copy, never the route's own object: a schema may be a module constant that every app
+    // built in this process registers, and must not collect one access note per app.
+    const schema: Record<string, unknown> = { ...route.schema };
+    schema.security = policy.allowApiKey ? [{ bearerAuth: [] }, { apiKeyAuth: [] }] : [{ bearerAuth: [] }];
+    if (policy.permission) schema['x-required-permission'] = policy.permission;
     schema.description = [schema.description, `**Access:** ${access}`].filter(Boolean).join('\n\n');
+    route.schema = schema;
   });
 
   app.addHook('onRequest', async (request) => {

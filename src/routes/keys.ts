@@ -82,101 +82,79 @@ function createdKeyBody(key: CreatedApiKey) {
   };
 }
 
+/** The operations' schemas: what they take and answer, and their documentation. */
+const createKeySchema = {
+  tags: ['keys'],
+  summary: 'Create an API key',
+  description:
+    `At most ${MAX_ACTIVE_KEYS} active keys per user (\`409 api_key_limit_reached\`). ` +
+    'The response is the only time the full key is shown.',
+  body: CreateKeyRequest,
+  response: { 201: CreatedKey },
+};
+const listKeysSchema = {
+  tags: ['keys'],
+  summary: 'List your API keys, never their secrets',
+  description: `Active keys first, then the others newest first; at most ${MAX_LISTED_KEYS}.`,
+  response: { 200: Type.Array(KeySummary, { maxItems: MAX_LISTED_KEYS }) },
+};
+const rolloverKeySchema = {
+  tags: ['keys'],
+  summary: 'Replace an expired key with a new one of the same name and permissions',
+  description:
+    'Once per expired key (`409 api_key_already_rolled_over`); a live key is ' +
+    '`409 api_key_not_expired`, a revoked one `409 api_key_revoked`, another user’s or an unknown one ' +
+    '`404 api_key_not_found`. The new key counts toward the active key limit.',
+  body: RolloverRequest,
+  response: { 201: CreatedKey },
+};
+const revokeKeySchema = {
+  tags: ['keys'],
+  summary: 'Revoke an API key; it stops working at once',
+  description:
+    'Idempotent: revoking an already revoked key answers `204` again. Another user’s or an unknown ' +
+    'key is `404 api_key_not_found`.',
+  params: KeyIdParams,
+  response: { 204: Type.Null({ description: 'Revoked' }) },
+};
+
 export const keyRoutes: FastifyPluginAsyncTypebox<{ db: Database; config: Config }> = async (
   app,
   { db, config },
 ) => {
   const mode = apiKeyModeFor(config.paystack.secretKey);
 
-  app.post(
-    '/keys/create',
-    {
-      config: JWT_ONLY,
-      schema: {
-        tags: ['keys'],
-        summary: 'Create an API key',
-        description:
-          `At most ${MAX_ACTIVE_KEYS} active keys per user (\`409 api_key_limit_reached\`). ` +
-          'The response is the only time the full key is shown.',
-        body: CreateKeyRequest,
-        response: { 201: CreatedKey },
-      },
-    },
-    async (request, reply) => {
-      const key = await createApiKey(db, { userId: principalOf(request).userId, mode, ...request.body });
-      return reply.code(201).header('cache-control', 'no-store').send(createdKeyBody(key));
-    },
-  );
+  app.post('/keys/create', { config: JWT_ONLY, schema: createKeySchema }, async (request, reply) => {
+    const key = await createApiKey(db, { userId: principalOf(request).userId, mode, ...request.body });
+    return reply.code(201).header('cache-control', 'no-store').send(createdKeyBody(key));
+  });
 
-  app.get(
-    '/keys',
-    {
-      config: JWT_ONLY,
-      schema: {
-        tags: ['keys'],
-        summary: 'List your API keys, never their secrets',
-        description: `Active keys first, then the others newest first; at most ${MAX_LISTED_KEYS}.`,
-        response: { 200: Type.Array(KeySummary, { maxItems: MAX_LISTED_KEYS }) },
-      },
-    },
-    async (request) => {
-      const keys = await listApiKeys(db, principalOf(request).userId);
-      return keys.map((key) => ({
-        id: key.id,
-        name: key.name,
-        prefix: key.prefix,
-        permissions: key.permissions,
-        status: key.status,
-        expires_at: key.expiresAt.toISOString(),
-        created_at: key.createdAt.toISOString(),
-        last_used_at: key.lastUsedAt?.toISOString() ?? null,
-      }));
-    },
-  );
+  app.get('/keys', { config: JWT_ONLY, schema: listKeysSchema }, async (request) => {
+    const keys = await listApiKeys(db, principalOf(request).userId);
+    return keys.map((key) => ({
+      id: key.id,
+      name: key.name,
+      prefix: key.prefix,
+      permissions: key.permissions,
+      status: key.status,
+      expires_at: key.expiresAt.toISOString(),
+      created_at: key.createdAt.toISOString(),
+      last_used_at: key.lastUsedAt?.toISOString() ?? null,
+    }));
+  });
 
-  app.post(
-    '/keys/rollover',
-    {
-      config: JWT_ONLY,
-      schema: {
-        tags: ['keys'],
-        summary: 'Replace an expired key with a new one of the same name and permissions',
-        description:
-          'Once per expired key (`409 api_key_already_rolled_over`); a live key is ' +
-          '`409 api_key_not_expired`, a revoked one `409 api_key_revoked`, another user’s or an unknown one ' +
-          '`404 api_key_not_found`. The new key counts toward the active key limit.',
-        body: RolloverRequest,
-        response: { 201: CreatedKey },
-      },
-    },
-    async (request, reply) => {
-      const key = await rolloverApiKey(db, {
-        userId: principalOf(request).userId,
-        expiredKeyId: request.body.expired_key_id,
-        expiry: request.body.expiry,
-        mode,
-      });
-      return reply.code(201).header('cache-control', 'no-store').send(createdKeyBody(key));
-    },
-  );
+  app.post('/keys/rollover', { config: JWT_ONLY, schema: rolloverKeySchema }, async (request, reply) => {
+    const key = await rolloverApiKey(db, {
+      userId: principalOf(request).userId,
+      expiredKeyId: request.body.expired_key_id,
+      expiry: request.body.expiry,
+      mode,
+    });
+    return reply.code(201).header('cache-control', 'no-store').send(createdKeyBody(key));
+  });
 
-  app.delete(
-    '/keys/:key_id',
-    {
-      config: JWT_ONLY,
-      schema: {
-        tags: ['keys'],
-        summary: 'Revoke an API key; it stops working at once',
-        description:
-          'Idempotent: revoking an already revoked key answers `204` again. Another user’s or an unknown ' +
-          'key is `404 api_key_not_found`.',
-        params: KeyIdParams,
-        response: { 204: Type.Null({ description: 'Revoked' }) },
-      },
-    },
-    async (request, reply) => {
-      await revokeApiKey(db, { userId: principalOf(request).userId, keyId: request.params.key_id });
-      return reply.code(204).send(null);
-    },
-  );
+  app.delete('/keys/:key_id', { config: JWT_ONLY, schema: revokeKeySchema }, async (request, reply) => {
+    await revokeApiKey(db, { userId: principalOf(request).userId, keyId: request.params.key_id });
+    return reply.code(204).send(null);
+  });
 };

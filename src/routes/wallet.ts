@@ -81,13 +81,28 @@ function transferAnswer(result: TransferResult): StoredResponse {
   };
 }
 
+/** The operations' schemas: what they take and answer, and their documentation. */
+const balanceSchema = { tags: ['wallet'], summary: 'The wallet balance in kobo', response: { 200: Balance } };
+const transferSchema = {
+  tags: ['wallet'],
+  summary: 'Move money to another wallet, at once and atomically',
+  headers: IdempotencyHeaders,
+  body: TransferRequest,
+  response: { 200: TransferResponse },
+};
+const historySchema = {
+  tags: ['wallet'],
+  summary: 'Wallet movements, newest first',
+  description:
+    'Keyset-paginated: when more items exist, the `Link` header carries the next page\'s URL with `rel="next"`.',
+  querystring: HistoryQuery,
+  response: { 200: Type.Array(HistoryItem) },
+};
+
 export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
   app.get(
     '/wallet/balance',
-    {
-      config: { auth: { allowApiKey: true, permission: 'read' } },
-      schema: { tags: ['wallet'], summary: 'The wallet balance in kobo', response: { 200: Balance } },
-    },
+    { config: { auth: { allowApiKey: true, permission: 'read' } }, schema: balanceSchema },
     async (request) => {
       const wallet = await getWalletOfUser(db, principalOf(request).userId);
       return {
@@ -100,16 +115,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
 
   app.post(
     '/wallet/transfer',
-    {
-      config: { auth: { allowApiKey: true, permission: 'transfer' } },
-      schema: {
-        tags: ['wallet'],
-        summary: 'Move money to another wallet, at once and atomically',
-        headers: IdempotencyHeaders,
-        body: TransferRequest,
-        response: { 200: TransferResponse },
-      },
-    },
+    { config: { auth: { allowApiKey: true, permission: 'transfer' } }, schema: transferSchema },
     async (request, reply) => {
       const { userId } = principalOf(request);
       const idempotency = requestIdempotency(request, userId, transferAnswer);
@@ -126,17 +132,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
 
   app.get(
     '/wallet/transactions',
-    {
-      config: { auth: { allowApiKey: true, permission: 'read' } },
-      schema: {
-        tags: ['wallet'],
-        summary: 'Wallet movements, newest first',
-        description:
-          'Keyset-paginated: when more items exist, the `Link` header carries the next page\'s URL with `rel="next"`.',
-        querystring: HistoryQuery,
-        response: { 200: Type.Array(HistoryItem) },
-      },
-    },
+    { config: { auth: { allowApiKey: true, permission: 'read' } }, schema: historySchema },
     async (request, reply) => {
       const limit = request.query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(request.query.limit);
       const wallet = await getWalletOfUser(db, principalOf(request).userId);
