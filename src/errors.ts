@@ -256,6 +256,7 @@ export type ErrorVariant<C extends ErrorCode> = (typeof ERRORS)[C] extends { var
   ? keyof V
   : never;
 
+/** Whether `value` is a catalogued code: for codes read back from storage, which no compiler checked. */
 export function isErrorCode(value: string): value is ErrorCode {
   return Object.hasOwn(ERRORS, value);
 }

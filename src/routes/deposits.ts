@@ -43,6 +43,7 @@ const DepositStatusResponse = Type.Object({
   amount: Type.Integer({ description: 'Kobo' }),
 });
 
+/** SPEC's answer to a started deposit, sent now and stored for replays with its Idempotency-Key. */
 function depositAnswer(deposit: StartedDeposit): StoredResponse {
   return {
     status: 201,

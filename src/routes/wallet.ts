@@ -67,6 +67,7 @@ const HistoryItem = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
 });
 
+/** SPEC's answer to a completed transfer, sent now and stored for replays with its Idempotency-Key. */
 function transferAnswer(result: TransferResult): StoredResponse {
   return {
     status: 200,
