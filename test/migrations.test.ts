@@ -1,14 +1,22 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { openPglite, queryRows } from '../src/db/client.ts';
+import { type Database, openPglite, queryRows } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { onPostgres } from './support/database.ts';
 
 const run = promisify(execFile);
 
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../src/db/migrations', import.meta.url));
+const FUNCTIONS_FOLDER = fileURLToPath(new URL('../src/ledger/sql', import.meta.url));
+const FUNCTION_FILES = ['10_ledger_post.sql', '20_deposit_credit.sql', '20_wallet_transfer.sql'];
 async function withFreshPostgresDatabase(use: (url: string) => Promise<void>): Promise<void> {
   const serverUrl = process.env.DATABASE_URL as string;
   const name = `wallet_migrate_${process.pid}_${Date.now()}`;
@@ -23,6 +31,49 @@ async function withFreshPostgresDatabase(use: (url: string) => Promise<void>): P
     await admin.query(`drop database if exists "${name}" with (force)`);
     await admin.end();
   }
+}
+
+function migrateCli(url: string) {
+  return run(process.execPath, ['--import', 'tsx', 'src/db/migrate-cli.ts'], {
+    env: { ...process.env, DATABASE_URL: url, NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40) },
+  });
+}
+
+/** A function's body as the database holds it. */
+async function functionSource(db: Database, name: string): Promise<string | undefined> {
+  const [row] = await queryRows<{ prosrc: string }>(
+    db,
+    sql`select prosrc from pg_proc where proname = ${name}`,
+  );
+  return row?.prosrc;
+}
+
+/** The body of the function a file defines: the text between its dollar quotes. */
+function fileSource(text: string): string {
+  return text.slice(text.indexOf('$$') + 2, text.lastIndexOf('$$'));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function recordedFunctions(db: Database): Promise<Record<string, string>> {
+  const rows = await queryRows<{ name: string; hash: string }>(
+    db,
+    sql`select name, hash from schema_functions order by name`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.name, row.hash]));
+}
+
+/** Copies of the shipped folders, for tests that change them. */
+function withFolderCopies(
+  use: (copies: { migrationsFolder: string; functionsFolder: string }) => Promise<void>,
+) {
+  const root = mkdtempSync(join(tmpdir(), 'wallet-migrations-'));
+  const copies = { migrationsFolder: join(root, 'migrations'), functionsFolder: join(root, 'functions') };
+  cpSync(MIGRATIONS_FOLDER, copies.migrationsFolder, { recursive: true });
+  cpSync(FUNCTIONS_FOLDER, copies.functionsFolder, { recursive: true });
+  return use(copies).finally(() => rmSync(root, { recursive: true, force: true }));
 }
 
 describe('migrations', () => {
@@ -43,11 +94,7 @@ describe('migrations', () => {
 
   it.skipIf(!onPostgres)('are safe when two processes start on an empty database at once', async () => {
     await withFreshPostgresDatabase(async (url) => {
-      const migrate = () =>
-        run(process.execPath, ['--import', 'tsx', 'src/db/migrate-cli.ts'], {
-          env: { ...process.env, DATABASE_URL: url, NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40) },
-        });
-      const outputs = await Promise.all([migrate(), migrate(), migrate()]);
+      const outputs = await Promise.all([migrateCli(url), migrateCli(url), migrateCli(url)]);
       const messages = outputs.map((output) => output.stdout.trim()).sort();
       expect(messages.filter((m) => /^Applied \d+ migration/.test(m))).toHaveLength(1);
       expect(messages.filter((m) => m === 'Database schema is up to date')).toHaveLength(2);
@@ -63,6 +110,78 @@ describe('migrations', () => {
         expect(clearing.rows[0].count).toBe(1);
       } finally {
         await client.end();
+      }
+    });
+  });
+});
+
+describe('database function files', () => {
+  it('define each function once, with CREATE OR REPLACE, and no numbered migration defines one', () => {
+    const definitions = /\bcreate\s+(or\s+replace\s+)?function\s+(\w+)/gi;
+    const defined: string[] = [];
+    expect(readdirSync(FUNCTIONS_FOLDER).sort()).toEqual(FUNCTION_FILES);
+    for (const file of FUNCTION_FILES) {
+      const matches = [...readFileSync(join(FUNCTIONS_FOLDER, file), 'utf8').matchAll(definitions)];
+      expect(
+        matches.map((match) => Boolean(match[1])),
+        file,
+      ).toEqual([true]);
+      defined.push(matches[0]?.[2] ?? '');
+      // The two-digit prefix orders the files; the rest of the name is the function's.
+      expect(file).toBe(`${file.slice(0, 3)}${defined.at(-1)}.sql`);
+    }
+    expect(new Set(defined).size).toBe(defined.length);
+    for (const file of readdirSync(MIGRATIONS_FOLDER).filter((name) => name.endsWith('.sql'))) {
+      expect(readFileSync(join(MIGRATIONS_FOLDER, file), 'utf8'), file).not.toMatch(definitions);
+    }
+  });
+
+  it('are applied again, alone, when one changes', async () => {
+    await withFolderCopies(async (folders) => {
+      const handle = await openPglite('memory://');
+      try {
+        const first = await runMigrations(handle.db, folders);
+        expect(first.slice(-FUNCTION_FILES.length)).toEqual(FUNCTION_FILES);
+
+        const path = join(folders.functionsFolder, '20_wallet_transfer.sql');
+        const edited = readFileSync(path, 'utf8').replace(
+          "'wallet_transfer: self transfer'",
+          "'wallet_transfer: a transfer to oneself'",
+        );
+        writeFileSync(path, edited);
+        expect(await runMigrations(handle.db, folders)).toEqual(['20_wallet_transfer.sql']);
+        expect(await functionSource(handle.db, 'wallet_transfer')).toBe(fileSource(edited));
+        expect((await recordedFunctions(handle.db))['20_wallet_transfer.sql']).toBe(sha256(edited));
+        expect(await runMigrations(handle.db, folders)).toEqual([]);
+      } finally {
+        await handle.close();
+      }
+    });
+  });
+
+  it('are all applied again after a numbered migration, which may have dropped one', async () => {
+    await withFolderCopies(async (folders) => {
+      const handle = await openPglite('memory://');
+      try {
+        await runMigrations(handle.db, folders);
+        const journalPath = join(folders.migrationsFolder, 'meta', '_journal.json');
+        const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+        journal.entries.push({
+          idx: 7,
+          version: '7',
+          when: 1_900_000_000_000,
+          tag: '0007_drop',
+          breakpoints: true,
+        });
+        writeFileSync(journalPath, JSON.stringify(journal));
+        writeFileSync(
+          join(folders.migrationsFolder, '0007_drop.sql'),
+          'DROP FUNCTION wallet_transfer(uuid, text, bigint, text);',
+        );
+        expect(await runMigrations(handle.db, folders)).toEqual(['0007_drop', ...FUNCTION_FILES]);
+        expect(await functionSource(handle.db, 'wallet_transfer')).toBeDefined();
+      } finally {
+        await handle.close();
       }
     });
   });

@@ -1,27 +1,46 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows, type Transaction } from './client.ts';
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
+/** The ledger's database functions; `npm run build` copies them next to the compiled code. */
+const FUNCTIONS_FOLDER = fileURLToPath(new URL('../ledger/sql', import.meta.url));
 /** Arbitrary constant naming this service's migration lock among PostgreSQL advisory locks. */
 const MIGRATION_LOCK_KEY = 7_202_611_28;
 
+export interface MigrationFolders {
+  /** drizzle-kit's output: `meta/_journal.json` and one `<tag>.sql` per migration. */
+  migrationsFolder?: string;
+  /** One `CREATE OR REPLACE FUNCTION` statement per `.sql` file, applied in file-name order. */
+  functionsFolder?: string;
+}
+
 /**
- * Applies the committed SQL migrations that this database has not seen, in journal order, in one
- * transaction under an advisory lock: a second instance starting at the same moment waits for
- * the first and then finds nothing left to do. A migration is known by its journal timestamp
- * (`when`, stored as `schema_migrations.created_at`), not by its content, so an applied file may
- * later be trimmed without being applied again.
+ * Brings the database schema up to date in one transaction under an advisory lock, so a second
+ * instance starting at the same moment waits for the first and then finds nothing left to do:
  *
- * Returns the journal tags (`0001_ledger`) of the migrations it applied, in order; empty when the
- * schema was up to date. Throws the database's error, having applied nothing, when any statement
- * fails.
+ * 1. the numbered migrations (tables, indexes, seed rows) that this database has not seen, in
+ *    journal order. A migration is known by its journal timestamp (`when`, stored as
+ *    `schema_migrations.created_at`), not by its content, so an applied file may later be trimmed
+ *    (function bodies moved out of them) without being applied again;
+ * 2. the function files whose content hash differs from the one recorded in `schema_functions`
+ *    (a repeatable migration), in file-name order: a file's two-digit prefix is higher than those
+ *    of the files defining functions it calls. When a numbered migration ran, every function file
+ *    is applied again, since such a migration may drop a function (to change its signature, which
+ *    `CREATE OR REPLACE` cannot). On a fresh database the functions come after all numbered
+ *    migrations, so a numbered migration must not call them.
+ *
+ * Returns what it applied, in order: numbered migrations by journal tag (`0001_ledger`),
+ * function files by file name (`10_ledger_post.sql`); empty when the schema was up to date.
+ * The folders default to the ones shipped with the code. Throws the database's error, having
+ * applied nothing, when any statement fails.
  */
-export async function runMigrations(db: Database): Promise<string[]> {
-  const migrations = readNumberedMigrations(MIGRATIONS_FOLDER);
+export async function runMigrations(db: Database, folders: MigrationFolders = {}): Promise<string[]> {
+  const migrations = readNumberedMigrations(folders.migrationsFolder ?? MIGRATIONS_FOLDER);
+  const functionFiles = readFunctionFiles(folders.functionsFolder ?? FUNCTIONS_FOLDER);
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
     await prepareBookkeeping(tx);
@@ -42,12 +61,33 @@ export async function runMigrations(db: Database): Promise<string[]> {
       );
       newlyApplied.push(migration.tag);
     }
+
+    const recorded = await queryRows<{ name: string; hash: string }>(
+      tx,
+      sql`select name, hash from schema_functions`,
+    );
+    const recordedHashes = new Map(recorded.map((row) => [row.name, row.hash]));
+    const reapplyAll = newlyApplied.length > 0;
+    for (const file of functionFiles) {
+      if (!reapplyAll && recordedHashes.get(file.name) === file.hash) continue;
+      await tx.execute(sql.raw(file.sql));
+      await tx.execute(sql`
+        insert into schema_functions (name, hash) values (${file.name}, ${file.hash})
+        on conflict (name) do update set hash = excluded.hash, applied_at = now()`);
+      newlyApplied.push(file.name);
+    }
+    // Records of files no longer in the folder (removed or renamed) go, so that a file given that
+    // name again is applied even when its content matches the old record.
+    const fileNames = new Set(functionFiles.map((file) => file.name));
+    for (const name of recordedHashes.keys()) {
+      if (!fileNames.has(name)) await tx.execute(sql`delete from schema_functions where name = ${name}`);
+    }
     return newlyApplied;
   });
 }
 
 /**
- * Creates the bookkeeping table when missing. Releases up to commit cf90d2a keyed
+ * Creates the two bookkeeping tables when missing. Releases up to commit cf90d2a keyed
  * `schema_migrations` by content hash; such a table is re-keyed by `created_at`, so that two
  * migrations may have the same content (two trimmed to a comment, say).
  */
@@ -70,6 +110,12 @@ async function prepareBookkeeping(tx: Transaction): Promise<void> {
         drop constraint schema_migrations_pkey,
         add constraint schema_migrations_pkey primary key (created_at)`);
   }
+  await tx.execute(sql`
+    create table if not exists schema_functions (
+      name text primary key,
+      hash text not null,
+      applied_at timestamptz not null default now()
+    )`);
 }
 
 interface NumberedMigration {
@@ -96,6 +142,23 @@ function readNumberedMigrations(folder: string): NumberedMigration[] {
       hash: sha256(text),
     };
   });
+}
+
+interface FunctionFile {
+  name: string;
+  sql: string;
+  /** SHA-256 of the file's bytes, hex. */
+  hash: string;
+}
+
+function readFunctionFiles(folder: string): FunctionFile[] {
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()
+    .map((name) => {
+      const text = readFileSync(join(folder, name), 'utf8');
+      return { name, sql: text, hash: sha256(text) };
+    });
 }
 
 function sha256(text: string): string {

@@ -16,8 +16,8 @@ export interface TransferResult {
 }
 
 /**
- * The refusals of the `wallet_transfer` database function (migration 0005); WL001, insufficient
- * funds, comes from the guarded debit in `ledger_post`.
+ * The refusals of the `wallet_transfer` database function (`sql/20_wallet_transfer.sql`); WL001,
+ * insufficient funds, comes from the guarded debit in `ledger_post`.
  */
 const REFUSALS: Record<string, () => AppError> = {
   WL001: () => new AppError(422, 'insufficient_funds', 'The wallet balance is too low for this transfer'),
