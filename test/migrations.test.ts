@@ -5,18 +5,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { type Database, openPglite, queryRows } from '../src/db/client.ts';
+import { type Database, openPglite, openPostgres, queryRows } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { onPostgres } from './support/database.ts';
+import * as schema from '../src/db/schema.ts';
+import { creditDeposit } from '../src/ledger/deposits.ts';
+import { transfer } from '../src/ledger/transfer.ts';
+import { createTestDatabase, onPostgres } from './support/database.ts';
+import { expectLedgerConsistent } from './support/ledger.ts';
 
 const run = promisify(execFile);
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../src/db/migrations', import.meta.url));
 const FUNCTIONS_FOLDER = fileURLToPath(new URL('../src/ledger/sql', import.meta.url));
 const FUNCTION_FILES = ['10_ledger_post.sql', '20_deposit_credit.sql', '20_wallet_transfer.sql'];
+/** A database as the release at cf90d2a left it; see test/fixtures/dump-release-database.sh. */
+const RELEASE_DUMP = readFileSync(new URL('./fixtures/release-cf90d2a.sql', import.meta.url), 'utf8');
+const RELEASE_MIGRATION_COUNT = 7;
+// Users in the fixture: that release's ledger functions credited Ada a deposit and sent Bola part.
+const ADA = '00000000-0000-4000-8000-00000000000a';
+const BOLA_WALLET = '1000000000025';
+
 async function withFreshPostgresDatabase(use: (url: string) => Promise<void>): Promise<void> {
   const serverUrl = process.env.DATABASE_URL as string;
   const name = `wallet_migrate_${process.pid}_${Date.now()}`;
@@ -39,6 +52,41 @@ function migrateCli(url: string) {
   });
 }
 
+async function loadReleaseDump(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(RELEASE_DUMP);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A database restored from the release dump, on PostgreSQL when the suite runs there, else PGlite. */
+async function withReleaseDatabase(use: (db: Database) => Promise<void>): Promise<void> {
+  if (onPostgres) {
+    await withFreshPostgresDatabase(async (url) => {
+      await loadReleaseDump(url);
+      const handle = await openPostgres(url);
+      try {
+        await use(handle.db);
+      } finally {
+        await handle.close();
+      }
+    });
+    return;
+  }
+  const client = await PGlite.create();
+  try {
+    await client.exec(RELEASE_DUMP);
+    // The dump's SETs (an empty search_path among them) would otherwise outlive it in this session.
+    await client.exec('RESET ALL');
+    await use(drizzle(client, { schema }) as unknown as Database);
+  } finally {
+    await client.close();
+  }
+}
+
 /** A function's body as the database holds it. */
 async function functionSource(db: Database, name: string): Promise<string | undefined> {
   const [row] = await queryRows<{ prosrc: string }>(
@@ -55,6 +103,30 @@ function fileSource(text: string): string {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The public schema, one line per column, constraint, index and function (its body as a digest):
+ * equal for two databases whose tables and functions are the same.
+ */
+async function schemaOutline(db: Database): Promise<string[]> {
+  const rows = await queryRows<{ line: string }>(
+    db,
+    sql`select 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
+                 || ' ' || coalesce(column_default, '') as line
+          from information_schema.columns where table_schema = 'public'
+        union all
+        select 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+          from pg_constraint where connamespace = 'public'::regnamespace
+        union all
+        select 'index ' || indexdef from pg_indexes where schemaname = 'public'
+        union all
+        select 'function ' || proname || '(' || pg_get_function_arguments(oid) || ') '
+                 || pg_get_function_result(oid) || ' ' || md5(prosrc)
+          from pg_proc where pronamespace = 'public'::regnamespace
+        order by 1`,
+  );
+  return rows.map((row) => row.line);
 }
 
 async function recordedFunctions(db: Database): Promise<Record<string, string>> {
@@ -183,6 +255,87 @@ describe('database function files', () => {
       } finally {
         await handle.close();
       }
+    });
+  });
+});
+
+describe('upgrading a database migrated by the release at cf90d2a', () => {
+  it('applies the function files once and nothing else, keeps the data, and money still moves', async () => {
+    await withReleaseDatabase(async (db) => {
+      expect(await runMigrations(db)).toEqual(FUNCTION_FILES);
+
+      const migrations = await queryRows<{ created_at: string }>(
+        db,
+        sql`select created_at from schema_migrations order by created_at`,
+      );
+      const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8'));
+      expect(migrations.map((row) => Number(row.created_at))).toEqual(
+        journal.entries.map((entry: { when: number }) => entry.when),
+      );
+      expect(migrations).toHaveLength(RELEASE_MIGRATION_COUNT);
+      const fresh = await createTestDatabase();
+      try {
+        // Trimmed migrations plus function files build what the release's migrations built.
+        expect(await schemaOutline(db)).toEqual(await schemaOutline(fresh.handle.db));
+      } finally {
+        await fresh.drop();
+      }
+      const [clearing] = await queryRows<{ count: number }>(
+        db,
+        sql`select count(*)::int as count from accounts where kind = 'system'`,
+      );
+      expect(clearing?.count).toBe(1);
+
+      const files = FUNCTION_FILES.map((file) => readFileSync(join(FUNCTIONS_FOLDER, file), 'utf8'));
+      expect(await recordedFunctions(db)).toEqual(
+        Object.fromEntries(FUNCTION_FILES.map((file, i) => [file, sha256(files[i] ?? '')])),
+      );
+      for (const [i, name] of ['ledger_post', 'deposit_credit', 'wallet_transfer'].entries()) {
+        expect(await functionSource(db, name)).toBe(fileSource(files[i] ?? ''));
+      }
+
+      // The release left Ada 400,000 kobo, Bola 100,000 and a pending deposit of 20,000 for Bola.
+      const sent = await transfer(db, {
+        senderUserId: ADA,
+        recipientWalletNumber: BOLA_WALLET,
+        amount: 2_500n,
+      });
+      expect(sent.balance).toBe(397_500n);
+      await db.transaction(async (tx) => {
+        const [claimed] = await tx
+          .update(schema.deposits)
+          .set({ status: 'success' })
+          .where(
+            sql`${schema.deposits.reference} = 'dep-fixture-pending' and ${schema.deposits.status} = 'pending'`,
+          )
+          .returning({ id: schema.deposits.id });
+        if (!claimed) throw new Error('the fixture has no pending deposit');
+        await creditDeposit(tx, claimed.id);
+      });
+      const balances = await queryRows<{ wallet_number: string; balance: string }>(
+        db,
+        sql`select w.wallet_number, a.balance from wallets w join accounts a on a.id = w.account_id
+             order by w.wallet_number`,
+      );
+      expect(balances.map((row) => [row.wallet_number, BigInt(row.balance)])).toEqual([
+        ['1000000000017', 397_500n],
+        [BOLA_WALLET, 122_500n],
+      ]);
+      await expectLedgerConsistent(db);
+
+      expect(await runMigrations(db)).toEqual([]);
+    });
+  });
+
+  it.skipIf(!onPostgres)('is done by one of three processes starting at once', async () => {
+    await withFreshPostgresDatabase(async (url) => {
+      await loadReleaseDump(url);
+      const outputs = await Promise.all([migrateCli(url), migrateCli(url), migrateCli(url)]);
+      expect(outputs.map((output) => output.stdout.trim()).sort()).toEqual([
+        `Applied ${FUNCTION_FILES.length} migration(s)`,
+        'Database schema is up to date',
+        'Database schema is up to date',
+      ]);
     });
   });
 });
