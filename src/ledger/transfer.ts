@@ -17,9 +17,9 @@ export interface TransferResult {
 }
 
 /**
- * The refusals of the `wallet_transfer` database function (migration 0005); WL001, insufficient
- * funds, comes from the guarded debit in `ledger_post`. WL005, the sender has no wallet, means the
- * signed-in user was deleted: every user gets a wallet at first sign-in.
+ * The refusals of the `wallet_transfer` database function (`sql/20_wallet_transfer.sql`); WL001,
+ * insufficient funds, comes from the guarded debit in `ledger_post`. WL005, the sender has no
+ * wallet, means the signed-in user was deleted: every user gets a wallet at first sign-in.
  */
 const REFUSALS: Record<string, () => AppError> = {
   WL001: () => new AppError('insufficient_funds', 'The wallet balance is too low for this transfer'),

@@ -1,0 +1,39 @@
+-- deposit_credit(deposit id): credits a successful Paystack deposit to its owner's wallet and
+-- returns the ledger transaction's id.
+--
+-- Guarantees: in one statement, posts wallet +amount / Paystack clearing account -amount through
+-- ledger_post, with the deposit's reference as the ledger reference, and links the deposit to
+-- that ledger transaction. The caller claims the deposit first (status 'success') in the same
+-- transaction and calls this right before COMMIT, so the clearing account's row lock, which every
+-- credit queues for, is held for this statement and the commit only. A deposit is credited at
+-- most once: the link is checked here, and the reference is unique in the ledger.
+--
+-- Raises: WL006 the deposit is not claimed, is credited already, or its owner has no wallet;
+-- 23505 (from ledger_post) its reference was posted already.
+CREATE OR REPLACE FUNCTION deposit_credit(p_deposit_id uuid)
+RETURNS uuid
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_reference text;
+  v_amount bigint;
+  v_wallet bigint;
+  v_clearing bigint;
+  v_transaction_id uuid;
+BEGIN
+  SELECT d.reference, d.amount, w.account_id INTO v_reference, v_amount, v_wallet
+    FROM deposits d JOIN wallets w ON w.user_id = d.user_id
+   WHERE d.id = p_deposit_id AND d.status = 'success' AND d.ledger_transaction_id IS NULL;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'deposit_credit: deposit % is not a claimed, uncredited deposit with a wallet', p_deposit_id
+      USING ERRCODE = 'WL006';
+  END IF;
+  SELECT id INTO STRICT v_clearing FROM accounts WHERE system_code = 'paystack:clearing';
+
+  -- DISTINCT reads every row ledger_post returns (one per entry, all of one transaction).
+  SELECT DISTINCT p.transaction_id INTO STRICT v_transaction_id
+    FROM ledger_post(v_reference, 'deposit', ARRAY[v_wallet, v_clearing], ARRAY[v_amount, -v_amount]) p;
+
+  UPDATE deposits SET ledger_transaction_id = v_transaction_id WHERE id = p_deposit_id;
+  RETURN v_transaction_id;
+END;
+$$;

@@ -1,0 +1,40 @@
+-- wallet_transfer(sender user id, recipient wallet number, amount in kobo, reference): a
+-- wallet-to-wallet transfer in one statement, returning the sender's balance after it.
+--
+-- Guarantees: resolves the sender's wallet (by user) and the recipient's (by wallet number) and
+-- posts sender -amount / recipient +amount through ledger_post, in the same statement, so the
+-- client pays one round trip per transfer and a refusal changes nothing. Everything ledger_post
+-- guarantees holds (no wallet below zero, no deadlock between crossing transfers, a reference
+-- posted at most once).
+--
+-- The amount must be positive; the caller checks it (src/ledger/transfer.ts), as a negative one
+-- would move money the other way.
+--
+-- Raises: WL003 self transfer; WL004 no wallet has the recipient's number; WL005 the sender has
+-- no wallet; from ledger_post: WL001 insufficient funds, WL002 a zero amount, 23505 the reference
+-- was posted already. The service maps these to its error codes (src/ledger/transfer.ts).
+CREATE OR REPLACE FUNCTION wallet_transfer(p_sender_user uuid, p_recipient_wallet_number text, p_amount bigint, p_reference text)
+RETURNS TABLE (sender_balance bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_sender bigint;
+  v_sender_number text;
+  v_recipient bigint;
+BEGIN
+  SELECT account_id, wallet_number INTO v_sender, v_sender_number FROM wallets WHERE user_id = p_sender_user;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'wallet_transfer: user % has no wallet', p_sender_user USING ERRCODE = 'WL005';
+  END IF;
+  IF v_sender_number = p_recipient_wallet_number THEN
+    RAISE EXCEPTION 'wallet_transfer: self transfer' USING ERRCODE = 'WL003';
+  END IF;
+  SELECT account_id INTO v_recipient FROM wallets WHERE wallet_number = p_recipient_wallet_number;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'wallet_transfer: no wallet %', p_recipient_wallet_number USING ERRCODE = 'WL004';
+  END IF;
+  RETURN QUERY
+    SELECT p.balance_after
+      FROM ledger_post(p_reference, 'transfer', ARRAY[v_sender, v_recipient], ARRAY[-p_amount, p_amount]) p
+     WHERE p.account_id = v_sender;
+END;
+$$;
