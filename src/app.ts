@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AuthenticationPolicy } from './auth/authenticate.ts';
+import { createGoogleSignIn, type GoogleSignIn } from './auth/google.ts';
 import type { Principal } from './auth/permissions.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
@@ -12,7 +13,7 @@ import { registerAuthentication } from './http/authentication.ts';
 import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
-import { setUpPaystack } from './paystack/setup.ts';
+import { type PaystackAccount, setUpPaystack } from './paystack/setup.ts';
 import { authRoutes } from './routes/auth.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -41,9 +42,38 @@ export interface AppDeps {
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/**
+ * The service as one Fastify app: routes, authentication, rate limits and the OpenAPI document.
+ * Without Google or Paystack credentials in `deps.config` it mounts the local stand-ins (dev
+ * sign-in provider, Paystack simulator) and uses them over HTTP; only then are their modules loaded.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = createFastify(deps.logger);
+  await app.register(cookie);
+  await registerOpenApi(app);
+
+  await registerRateLimits(app, deps.config.rateLimits);
+  registerAuthentication(app, { db: deps.database.db, jwtSecret: deps.config.jwtSecret });
+
+  await app.register(healthRoutes, { database: deps.database });
+  const signIn = await googleSignIn(app, deps.config);
+  await app.register(authRoutes, { db: deps.database.db, config: deps.config, signIn });
+  await app.register(walletRoutes, { db: deps.database.db });
+  const paystack = setUpPaystack(await paystackAccount(app, deps.config.paystack), {
+    callbackUrl: deps.config.paystack.callbackUrl,
+    timeoutMs: deps.paystack?.timeoutMs,
+  });
+  await app.register(depositRoutes, { db: deps.database.db, paystack });
+  await app.register(paystackWebhookRoutes, { db: deps.database.db, secretKey: paystack.secretKey });
+  await app.register(keyRoutes, { db: deps.database.db, config: deps.config });
+
+  return app;
+}
+
+/** Fastify with request ids and every error, the router's own included, as problem details. */
+function createFastify(logger: AppDeps['logger']) {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: (request) => {
@@ -77,8 +107,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       problem('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.id),
     ),
   );
+  return app;
+}
 
-  await app.register(cookie);
+/** The OpenAPI document of every route registered after this, at `/openapi.json` and `/docs`. */
+async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -99,19 +132,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transformObject: documentProblems,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-
-  await registerRateLimits(app, deps.config.rateLimits);
-  registerAuthentication(app, { db: deps.database.db, jwtSecret: deps.config.jwtSecret });
-
-  await app.register(healthRoutes, { database: deps.database });
-  await app.register(authRoutes, { db: deps.database.db, config: deps.config });
-  await app.register(walletRoutes, { db: deps.database.db });
-  const paystack = await setUpPaystack(app, deps.config.paystack, { timeoutMs: deps.paystack?.timeoutMs });
-  await app.register(depositRoutes, { db: deps.database.db, paystack });
-  await app.register(paystackWebhookRoutes, { db: deps.database.db, secretKey: paystack.secretKey });
-  await app.register(keyRoutes, { db: deps.database.db, config: deps.config });
-
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
 
-  return app;
+/**
+ * Google as configured or, without GOOGLE_CLIENT_ID, the dev sign-in provider mounted in this app.
+ * The stand-in is imported here and only then, so a production process never loads `src/dev/`.
+ */
+async function googleSignIn(app: FastifyInstance, config: Config): Promise<GoogleSignIn> {
+  const { clientId, clientSecret, issuer, redirectUri } = config.google;
+  if (clientId !== undefined && clientSecret !== undefined) {
+    return createGoogleSignIn({ issuer, clientId, clientSecret, redirectUri, jwtSecret: config.jwtSecret });
+  }
+  const { mountDevSignIn } = await import('./dev/dev-sign-in.ts');
+  return mountDevSignIn(app, config);
+}
+
+/**
+ * Paystack as configured or, without PAYSTACK_SECRET_KEY, the simulator mounted in this app. The
+ * stand-in is imported here and only then, so a production process never loads `src/dev/`.
+ */
+async function paystackAccount(app: FastifyInstance, config: Config['paystack']): Promise<PaystackAccount> {
+  if (config.secretKey !== undefined) return { secretKey: config.secretKey, baseUrl: config.baseUrl };
+  const { mountPaystackSimulator } = await import('./dev/paystack/mount.ts');
+  return mountPaystackSimulator(app);
 }

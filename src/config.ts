@@ -171,6 +171,53 @@ export function loadDotEnv(): void {
   }
 }
 
+/** GOOGLE_*: Google's client, or none, which outside production means the dev sign-in provider. */
+function readGoogle(env: Env, nodeEnv: Config['nodeEnv'], port: number): Config['google'] {
+  const clientId = read(env, 'GOOGLE_CLIENT_ID');
+  const clientSecret = read(env, 'GOOGLE_CLIENT_SECRET');
+  if (clientId !== undefined && clientSecret === undefined) {
+    throw new ConfigError('GOOGLE_CLIENT_SECRET', 'is required when GOOGLE_CLIENT_ID is set');
+  }
+  if (clientId === undefined && clientSecret !== undefined) {
+    throw new ConfigError('GOOGLE_CLIENT_ID', 'is required when GOOGLE_CLIENT_SECRET is set');
+  }
+  if (clientId === undefined && nodeEnv === 'production') {
+    throw new ConfigError(
+      'GOOGLE_CLIENT_ID',
+      'is required when NODE_ENV=production (the dev sign-in provider is refused)',
+    );
+  }
+  const issuer = parseServiceUrl(env, 'GOOGLE_ISSUER', 'https://accounts.google.com') as string;
+  const redirectUri = parseServiceUrl(
+    env,
+    'GOOGLE_REDIRECT_URI',
+    `http://localhost:${port}/auth/google/callback`,
+  ) as string;
+  return Object.freeze({ clientId, clientSecret, issuer, redirectUri });
+}
+
+/** PAYSTACK_*: the account, or none, which outside production means the Paystack simulator. */
+function readPaystack(env: Env, nodeEnv: Config['nodeEnv']): Config['paystack'] {
+  const secretKey = read(env, 'PAYSTACK_SECRET_KEY');
+  if (secretKey !== undefined && !/^sk_(test|live)_\w+$/.test(secretKey)) {
+    throw new ConfigError('PAYSTACK_SECRET_KEY', 'must look like sk_test_… or sk_live_…');
+  }
+  if (secretKey === undefined && nodeEnv === 'production') {
+    throw new ConfigError(
+      'PAYSTACK_SECRET_KEY',
+      'is required when NODE_ENV=production (the Paystack simulator is refused)',
+    );
+  }
+  const baseUrl = parseServiceUrl(env, 'PAYSTACK_BASE_URL', 'https://api.paystack.co') as string;
+  const callbackUrl = parseServiceUrl(env, 'PAYSTACK_CALLBACK_URL', undefined);
+  return Object.freeze({ secretKey, baseUrl, callbackUrl });
+}
+
+/**
+ * The configuration from `env` (SPEC.md's table), validated and frozen. Throws ConfigError naming
+ * the first variable that is wrong. Outside production, without JWT_SECRET, it creates or reads
+ * the key file under DATA_DIR.
+ */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = parseNodeEnv(env);
   const port = parsePort(env);
@@ -178,41 +225,8 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = parseDatabaseUrl(env);
   const dataDir = resolve(read(env, 'DATA_DIR') ?? './.data');
   const jwtTtlSeconds = parseJwtTtl(env);
-
-  const googleClientId = read(env, 'GOOGLE_CLIENT_ID');
-  const googleClientSecret = read(env, 'GOOGLE_CLIENT_SECRET');
-  if (googleClientId !== undefined && googleClientSecret === undefined) {
-    throw new ConfigError('GOOGLE_CLIENT_SECRET', 'is required when GOOGLE_CLIENT_ID is set');
-  }
-  if (googleClientId === undefined && googleClientSecret !== undefined) {
-    throw new ConfigError('GOOGLE_CLIENT_ID', 'is required when GOOGLE_CLIENT_SECRET is set');
-  }
-  if (googleClientId === undefined && nodeEnv === 'production') {
-    throw new ConfigError(
-      'GOOGLE_CLIENT_ID',
-      'is required when NODE_ENV=production (the dev sign-in provider is refused)',
-    );
-  }
-  const googleIssuer = parseServiceUrl(env, 'GOOGLE_ISSUER', 'https://accounts.google.com') as string;
-  const redirectUri = parseServiceUrl(
-    env,
-    'GOOGLE_REDIRECT_URI',
-    `http://localhost:${port}/auth/google/callback`,
-  ) as string;
-
-  const paystackSecretKey = read(env, 'PAYSTACK_SECRET_KEY');
-  if (paystackSecretKey !== undefined && !/^sk_(test|live)_\w+$/.test(paystackSecretKey)) {
-    throw new ConfigError('PAYSTACK_SECRET_KEY', 'must look like sk_test_… or sk_live_…');
-  }
-  if (paystackSecretKey === undefined && nodeEnv === 'production') {
-    throw new ConfigError(
-      'PAYSTACK_SECRET_KEY',
-      'is required when NODE_ENV=production (the Paystack simulator is refused)',
-    );
-  }
-  const paystackBaseUrl = parseServiceUrl(env, 'PAYSTACK_BASE_URL', 'https://api.paystack.co') as string;
-  const paystackCallbackUrl = parseServiceUrl(env, 'PAYSTACK_CALLBACK_URL', undefined);
-
+  const google = readGoogle(env, nodeEnv, port);
+  const paystack = readPaystack(env, nodeEnv);
   const jwtSecret = resolveJwtSecret(env, nodeEnv, dataDir);
 
   // Defaults: a benchmark of 32 connections over 40 users stays far below the per-principal limit,
@@ -231,17 +245,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     jwtSecret,
     jwtTtlSeconds,
-    google: Object.freeze({
-      clientId: googleClientId,
-      clientSecret: googleClientSecret,
-      issuer: googleIssuer,
-      redirectUri,
-    }),
-    paystack: Object.freeze({
-      secretKey: paystackSecretKey,
-      baseUrl: paystackBaseUrl,
-      callbackUrl: paystackCallbackUrl,
-    }),
+    google,
+    paystack,
     rateLimits,
   });
 }

@@ -1,52 +1,142 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, posix, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const SRC = new URL('../src/', import.meta.url).pathname;
+// The direction of imports inside src/, read from the source text. Every rule is a row of RULES;
+// a module path is relative to src/ with forward slashes, e.g. `routes/auth.ts`.
 
+const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+
+/** `static`: `import … from` / `export … from` / `import '…'`; `dynamic`: `import('…')` with a literal. */
+type ImportKind = 'static' | 'dynamic';
+
+interface ImportEdge {
+  from: string;
+  to: string;
+  kind: ImportKind;
+}
+
+interface ImportRule {
+  /** The rule as a reader states it; also the failure message. */
+  rule: string;
+  /** The importing modules the rule constrains. */
+  from: (module: string) => boolean;
+  /** The modules they may not import. */
+  to: (module: string) => boolean;
+  /** The kinds of import the rule forbids. */
+  kinds: readonly ImportKind[];
+}
+
+const COMPOSITION_ROOT = new Set(['app.ts', 'server.ts']);
+const isDev = (module: string) => module.startsWith('dev/');
 /** The domain: what the service does, knowing nothing of HTTP. */
 const DOMAIN = ['auth/', 'db/', 'deposits/', 'ledger/', 'paystack/', 'idempotency/', 'errors.ts'];
 /** The HTTP edge, which the domain never reaches into. */
-const HTTP = ['http/', 'routes/'];
+const HTTP_EDGE = ['http/', 'routes/'];
+const within = (areas: readonly string[]) => (module: string) =>
+  areas.some((area) => module === area || module.startsWith(area));
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+const RULES: readonly ImportRule[] = [
+  {
+    rule: 'only the composition root (src/app.ts, src/server.ts) reaches the stand-ins in src/dev/',
+    from: (module) => !isDev(module) && !COMPOSITION_ROOT.has(module),
+    to: isDev,
+    kinds: ['static', 'dynamic'],
+  },
+  {
+    rule: 'the composition root loads src/dev/ only with import(), when the stand-ins are used',
+    from: (module) => COMPOSITION_ROOT.has(module),
+    to: isDev,
+    kinds: ['static'],
+  },
+  {
+    rule: 'the domain (auth, db, deposits, ledger, paystack, idempotency, errors) never imports http/ or routes/',
+    from: within(DOMAIN),
+    to: within(HTTP_EDGE),
+    kinds: ['static', 'dynamic'],
+  },
+];
+
+const STATIC_IMPORT =
+  /^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm;
+const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function sourceModules(directory = SRC): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) return sourceModules(path);
+    return entry.name.endsWith('.ts') ? [relative(SRC, path).split('\\').join('/')] : [];
   });
 }
 
-/** The relative modules a file imports or re-exports statically, as paths under src/. */
-function staticImports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specifiers = [
-    ...text.matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gms),
-    ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
-  ].map((match) => match[1] as string);
-  return specifiers
-    .filter((specifier) => specifier.startsWith('.'))
-    .map((specifier) => relative(SRC, resolve(dirname(file), specifier)));
+/** The relative specifiers `text` imports, statically or with `import()`; packages are left out. */
+function importsOf(text: string): { specifier: string; kind: ImportKind }[] {
+  const found = [
+    ...[...text.matchAll(STATIC_IMPORT)].map((match) => ({
+      specifier: (match[1] ?? match[2]) as string,
+      kind: 'static' as const,
+    })),
+    ...[...text.matchAll(DYNAMIC_IMPORT)].map((match) => ({
+      specifier: match[1] as string,
+      kind: 'dynamic' as const,
+    })),
+  ];
+  return found.filter(({ specifier }) => specifier.startsWith('.'));
 }
 
-const within = (path: string, areas: string[]) =>
-  areas.some((area) => path === area || path.startsWith(area));
+function importEdges(): ImportEdge[] {
+  return sourceModules().flatMap((module) =>
+    importsOf(readFileSync(join(SRC, module), 'utf8')).map(({ specifier, kind }) => ({
+      from: module,
+      to: posix.normalize(posix.join(posix.dirname(module), specifier)),
+      kind,
+    })),
+  );
+}
 
-describe('the direction of imports', () => {
-  it('finds the imports it checks', () => {
-    expect(staticImports(join(SRC, 'routes/wallet.ts'))).toContain('ledger/transfer.ts');
-    expect(staticImports(join(SRC, 'deposits/start.ts'))).toContain('idempotency/store.ts');
+describe('the direction of imports in src/', () => {
+  const edges = importEdges();
+
+  it('reads every form of import', () => {
+    const text = [
+      "import { a } from './one.ts';",
+      'import {',
+      '  b,',
+      '  type C,',
+      "} from '../two.ts';",
+      "import type { D } from './three.ts';",
+      "export { e } from './four.ts';",
+      "export * from './five.ts';",
+      "import './six.ts';",
+      "import Fastify from 'fastify';",
+      "import { randomUUID } from 'node:crypto';",
+      "const label = 'not an import from here';",
+      "const { f } = await import('./seven.ts');",
+    ].join('\n');
+    expect(importsOf(text)).toEqual([
+      { specifier: './one.ts', kind: 'static' },
+      { specifier: '../two.ts', kind: 'static' },
+      { specifier: './three.ts', kind: 'static' },
+      { specifier: './four.ts', kind: 'static' },
+      { specifier: './five.ts', kind: 'static' },
+      { specifier: './six.ts', kind: 'static' },
+      { specifier: './seven.ts', kind: 'dynamic' },
+    ]);
   });
 
-  it('keeps the domain out of http/ and routes/', () => {
-    const offending = sourceFiles(SRC)
-      .map((file) => relative(SRC, file))
-      .filter((file) => within(file, DOMAIN))
-      .flatMap((file) =>
-        staticImports(join(SRC, file))
-          .filter((target) => within(target, HTTP))
-          .map((target) => `${file} imports ${target}`),
-      );
-    expect(offending).toEqual([]);
+  it('finds the modules of src/ and their imports', () => {
+    expect(edges).toContainEqual({ from: 'server.ts', to: 'app.ts', kind: 'static' });
+    expect(edges).toContainEqual({ from: 'app.ts', to: 'dev/dev-sign-in.ts', kind: 'dynamic' });
+    expect(edges).toContainEqual({ from: 'app.ts', to: 'dev/paystack/mount.ts', kind: 'dynamic' });
+    expect(edges).toContainEqual({ from: 'routes/wallet.ts', to: 'ledger/transfer.ts', kind: 'static' });
+    expect(edges).toContainEqual({ from: 'deposits/start.ts', to: 'idempotency/store.ts', kind: 'static' });
+  });
+
+  it.each(RULES.map((rule) => [rule.rule, rule] as const))('%s', (_name, rule) => {
+    const broken = edges
+      .filter((edge) => rule.kinds.includes(edge.kind) && rule.from(edge.from) && rule.to(edge.to))
+      .map((edge) => `src/${edge.from} imports src/${edge.to} (${edge.kind})`);
+    expect(broken, rule.rule).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.ts';
-import { mountPaystackSimulator } from '../dev/paystack/mount.ts';
-import { PaystackClient } from './client.ts';
+import { PaystackClient, type PaystackClientOptions } from './client.ts';
+
+/**
+ * Which Paystack the service talks to: Paystack itself from the configuration, or a stand-in the
+ * composition root mounted (then `baseUrl` is a function, known once the service listens).
+ */
+export type PaystackAccount = Pick<PaystackClientOptions, 'secretKey' | 'baseUrl'>;
 
 export interface PaystackSetup {
   client: PaystackClient;
@@ -10,19 +13,19 @@ export interface PaystackSetup {
   callbackUrl: string | undefined;
 }
 
-/** Paystack as configured, or, without a secret key, the simulator mounted in this app. */
-export async function setUpPaystack(
-  app: FastifyInstance,
-  config: Config['paystack'],
-  options: { timeoutMs?: number | undefined },
-): Promise<PaystackSetup> {
-  const { secretKey, baseUrl } =
-    config.secretKey === undefined
-      ? await mountPaystackSimulator(app)
-      : { secretKey: config.secretKey, baseUrl: config.baseUrl };
+/**
+ * The client for `account` and what the deposit and webhook routes need beside it.
+ * `callbackUrl`: where checkout sends the payer afterwards (PAYSTACK_CALLBACK_URL), `undefined`
+ * for Paystack's dashboard setting; `timeoutMs`: per call, the client's default when `undefined`.
+ */
+export function setUpPaystack(
+  account: PaystackAccount,
+  options: { callbackUrl: string | undefined; timeoutMs?: number | undefined },
+): PaystackSetup {
+  const { secretKey, baseUrl } = account;
   return {
     client: new PaystackClient({ secretKey, baseUrl, timeoutMs: options.timeoutMs }),
     secretKey,
-    callbackUrl: config.callbackUrl,
+    callbackUrl: options.callbackUrl,
   };
 }

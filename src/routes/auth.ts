@@ -1,11 +1,10 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { createGoogleSignIn, type GoogleSignIn, SIGN_IN_STATE_TTL_SECONDS } from '../auth/google.ts';
+import { type GoogleSignIn, SIGN_IN_STATE_TTL_SECONDS } from '../auth/google.ts';
 import { issueAccessToken } from '../auth/jwt.ts';
 import { signInUser } from '../auth/users.ts';
 import { type Config, isLoopbackUrl } from '../config.ts';
 import type { Database } from '../db/client.ts';
-import { mountDevSignIn } from '../dev/dev-sign-in.ts';
 
 const STATE_COOKIE = 'wallet_sign_in';
 const STATE_COOKIE_PATH = '/auth/google';
@@ -47,21 +46,15 @@ function queryString(url: string): string {
   return index === -1 ? '' : url.slice(index + 1);
 }
 
-export const authRoutes: FastifyPluginAsyncTypebox<{ db: Database; config: Config }> = async (
-  app,
-  { db, config },
-) => {
-  const { clientId, clientSecret } = config.google;
-  const signIn: GoogleSignIn =
-    clientId === undefined || clientSecret === undefined
-      ? await mountDevSignIn(app, config)
-      : createGoogleSignIn({
-          issuer: config.google.issuer,
-          clientId,
-          clientSecret,
-          redirectUri: config.google.redirectUri,
-          jwtSecret: config.jwtSecret,
-        });
+/**
+ * Google sign-in, ending in the service's own JWT. `signIn` is Google's relying party or, in
+ * development, the stand-in's: the composition root chooses, these routes never know which.
+ */
+export const authRoutes: FastifyPluginAsyncTypebox<{
+  db: Database;
+  config: Config;
+  signIn: GoogleSignIn;
+}> = async (app, { db, config, signIn }) => {
   const cookieOptions = {
     path: STATE_COOKIE_PATH,
     httpOnly: true,

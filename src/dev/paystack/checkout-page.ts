@@ -1,6 +1,4 @@
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escapeHtml } from '../escape-html.ts';
 
 /** ₦1,234.56 from 123456 kobo, in integer arithmetic. */
 export function formatNaira(kobo: number): string {

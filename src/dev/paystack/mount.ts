@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { invariant } from '../../errors.ts';
+import type { PaystackAccount } from '../../paystack/setup.ts';
 import { PAYSTACK_WEBHOOK_PATH } from '../../routes/paystack-webhook.ts';
 import { paystackSimulator } from './simulator.ts';
 
@@ -30,9 +31,7 @@ function ownUrl(app: FastifyInstance): string {
  * over HTTP, so the same client, signature check and webhook handling run as with Paystack.
  * Config refuses this in production.
  */
-export async function mountPaystackSimulator(
-  app: FastifyInstance,
-): Promise<{ secretKey: string; baseUrl: () => string }> {
+export async function mountPaystackSimulator(app: FastifyInstance): Promise<PaystackAccount> {
   // Fresh each start: only this process signs and checks with it.
   const secretKey = `sk_test_${randomBytes(24).toString('hex')}`;
   await app.register(paystackSimulator, {

@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { json } from './support/http.ts';
+import { startTestPaystack } from './support/paystack.ts';
+import { freePort } from './support/provider-page.ts';
+import { startServiceProcess } from './support/service-process.ts';
+import { signInThroughProvider, startTestOidcProvider } from './support/sign-in.ts';
+
+// Which modules a service process loads, recorded by a preload module's loader hooks: with Google
+// and Paystack configured, nothing under src/dev/; without them, the stand-ins.
+
+const PRELOAD = new URL('./support/record-loaded-modules.mjs', import.meta.url).href;
+const SRC = new URL('../src/', import.meta.url).href;
+
+// One DATA_DIR for both processes: only the first pays for creating the embedded database.
+const dataDir = mkdtempSync(join(tmpdir(), 'wallet-stand-ins-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/**
+ * Runs `src/server.ts` as `npm start` does with `env`, lets `exercise` use it, stops it, and
+ * returns the modules of src/ it loaded, as paths relative to src/.
+ */
+async function srcModulesLoaded(
+  name: string,
+  options: { env: Record<string, string>; port?: number; exercise: (url: string) => Promise<void> },
+): Promise<string[]> {
+  const record = join(dataDir, `${name}.modules`);
+  const service = await startServiceProcess({
+    env: {
+      ...options.env,
+      DATA_DIR: dataDir,
+      NODE_OPTIONS: `--import ${PRELOAD}`,
+      RECORD_LOADED_MODULES_TO: record,
+    },
+    ...(options.port === undefined ? {} : { port: options.port }),
+  });
+  try {
+    await options.exercise(service.url);
+  } finally {
+    expect(await service.stop()).toBe(0);
+  }
+  const urls = readFileSync(record, 'utf8').split('\n');
+  return [...new Set(urls.filter((url) => url.startsWith(SRC)).map((url) => url.slice(SRC.length)))];
+}
+
+describe('the stand-ins in src/dev/', () => {
+  it('are never loaded by a production process, which signs in with Google and deposits through Paystack', async () => {
+    const port = await freePort();
+    const redirectUri = `http://127.0.0.1:${port}/auth/google/callback`;
+    const google = await startTestOidcProvider([redirectUri]);
+    const paystack = await startTestPaystack();
+    try {
+      const loaded = await srcModulesLoaded('production', {
+        port,
+        env: {
+          NODE_ENV: 'production',
+          JWT_SECRET: 'stand-in-loading-secret-at-least-32-bytes',
+          GOOGLE_ISSUER: google.issuer,
+          GOOGLE_CLIENT_ID: google.client.clientId,
+          GOOGLE_CLIENT_SECRET: google.client.clientSecret,
+          GOOGLE_REDIRECT_URI: redirectUri,
+          PAYSTACK_SECRET_KEY: paystack.secretKey,
+          PAYSTACK_BASE_URL: paystack.url,
+        },
+        exercise: async (url) => {
+          const { access_token } = await signInThroughProvider(url, 'production@example.com');
+          const started = await fetch(`${url}/wallet/deposit`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ amount: 50_000 }),
+          });
+          expect(started.status).toBe(201);
+          // Paystack's checkout as configured, not the simulator's under /dev/paystack.
+          const { authorization_url } = await json(started);
+          expect(new URL(authorization_url).origin).toBe(new URL(paystack.url).origin);
+        },
+      });
+      // The recorder saw the service's own TypeScript modules, so an empty list below means something.
+      expect(loaded).toEqual(
+        expect.arrayContaining(['server.ts', 'app.ts', 'routes/auth.ts', 'paystack/setup.ts']),
+      );
+      expect(loaded.filter((module) => module.startsWith('dev/'))).toEqual([]);
+    } finally {
+      await paystack.close();
+      await google.stop();
+    }
+  });
+
+  it('are loaded by a process with no configuration, which signs in through the dev provider', async () => {
+    const loaded = await srcModulesLoaded('development', {
+      env: {},
+      exercise: async (url) => {
+        await signInThroughProvider(url, 'development@example.com');
+      },
+    });
+    expect(loaded).toEqual(
+      expect.arrayContaining([
+        'dev/dev-sign-in.ts',
+        'dev/oidc-provider.ts',
+        'dev/paystack/mount.ts',
+        'dev/paystack/simulator.ts',
+      ]),
+    );
+  });
+});
