@@ -11,5 +11,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Each worker process runs file after file instead of one process per file, so the service's
+    // modules load once per worker. Files share no state through them (src/ keeps none at module
+    // level), and each still gets its own database.
+    isolate: false,
   },
 });
