@@ -9,10 +9,10 @@ import autocannon, {
   type AutocannonRequest,
   type AutocannonResult,
 } from 'autocannon';
+import { freePort } from '../harness/free-port.ts';
+import { chargeSuccessBody, signedWebhookHeaders } from '../harness/paystack-webhooks.ts';
 import { openPostgres } from '../src/db/client.ts';
 import { checkLedger } from '../src/ledger/check.ts';
-import { chargeSuccessBody, signedWebhookHeaders } from '../test/support/paystack.ts';
-import { freePort } from '../test/support/provider-page.ts';
 import {
   adminQuery,
   type CpuShare,

@@ -5,9 +5,10 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
+import { freePort } from '../harness/free-port.ts';
+import { providerForm, stateCookieOf } from '../harness/provider-page.ts';
 import { type OidcClient, oidcProvider } from '../src/dev/oidc-provider.ts';
 import { paystackSimulator } from '../src/dev/paystack/simulator.ts';
-import { freePort, providerForm, stateCookieOf } from '../test/support/provider-page.ts';
 
 /** No single setup request of the benchmark should take longer; one that does means trouble. */
 const REQUEST_TIMEOUT_MS = 15_000;

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/free-port.ts';
 import { deposits, idempotencyKeys, ledgerTransactions } from '../src/db/schema.ts';
 import { failAbandonedDepositStarts } from '../src/deposits/start.ts';
 import { idempotencyScope } from '../src/http/idempotency.ts';
@@ -17,7 +18,6 @@ import {
   type TestPaystack,
   testSecretKey,
 } from './support/paystack.ts';
-import { freePort } from './support/provider-page.ts';
 
 /** Short, so a stalled Paystack fails a test request in a fraction of a second. */
 const PAYSTACK_TIMEOUT_MS = 300;

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/free-port.ts';
 import { paystackSimulator } from '../src/dev/paystack/simulator.ts';
 import { PaystackClient, PaystackError, parseMetadata } from '../src/paystack/client.ts';
 import { signWebhookBody, verifyWebhookSignature } from '../src/paystack/signature.ts';
 import { json } from './support/http.ts';
 import { pressCheckoutButton, startTestPaystack, type TestPaystack } from './support/paystack.ts';
-import { freePort } from './support/provider-page.ts';
 
 /** A webhook receiver that answers each delivery with the next status of `answers` (then 200). */
 interface Receiver {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './support/provider-page.ts';
+import { freePort } from '../harness/free-port.ts';
 import { startServiceProcess } from './support/service-process.ts';
 import { signInThroughProvider } from './support/sign-in.ts';
 

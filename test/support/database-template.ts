@@ -7,37 +7,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { adminQuery, databaseUrl } from '../../harness/postgres.ts';
 import { openPglite, openPostgres } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
-
-/** Where the migrated database is: a PGlite data directory dump, or a database on the server. */
-export type DatabaseTemplate = { driver: 'pglite'; dumpPath: string } | { driver: 'postgres'; name: string };
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    databaseTemplate: DatabaseTemplate;
-  }
-}
-
-/** Runs one statement on the server `serverUrl` names (CREATE and DROP DATABASE). */
-export async function adminQuery(serverUrl: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-/** The URL of database `name` on the server `serverUrl` names. */
-export function databaseUrl(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+import type { DatabaseTemplate } from './database.ts';
 
 async function pgliteTemplate(): Promise<{ template: DatabaseTemplate; remove(): Promise<void> }> {
   const handle = await openPglite('memory://');

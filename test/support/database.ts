@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { inject } from 'vitest';
+import { adminQuery, databaseUrl } from '../../harness/postgres.ts';
 import { type DatabaseHandle, openPglite, openPostgres } from '../../src/db/client.ts';
-import { adminQuery, databaseUrl } from './database-template.ts';
 
 /**
  * With DATABASE_URL set, every test file gets a fresh database on that server (created next to
@@ -11,6 +11,15 @@ import { adminQuery, databaseUrl } from './database-template.ts';
  */
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 
+/** Where the migrated database is: a PGlite data directory dump, or a database on the server. */
+export type DatabaseTemplate = { driver: 'pglite'; dumpPath: string } | { driver: 'postgres'; name: string };
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseTemplate: DatabaseTemplate;
+  }
+}
+
 export interface TestDatabase {
   handle: DatabaseHandle;
   /** The URL of the fresh database, for tests that start separate processes; PGlite has none. */
@@ -18,6 +27,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** A fresh database for one test file, a copy of the run's migrated template; `drop()` ends it. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const template = inject('databaseTemplate');
   if (template === undefined) {

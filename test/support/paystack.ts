@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { paystackSimulator, type SimulatorBehaviour } from '../../src/dev/paystack/simulator.ts';
 import type { WebhookRetryPolicy } from '../../src/dev/paystack/webhook-sender.ts';
-import { signWebhookBody } from '../../src/paystack/signature.ts';
 
 export interface TestPaystack {
   /** The simulator's API base, for PAYSTACK_BASE_URL. */
@@ -25,26 +24,6 @@ export const FAST_WEBHOOK_RETRY: WebhookRetryPolicy = {
 
 export function testSecretKey(): string {
   return `sk_test_${randomBytes(20).toString('hex')}`;
-}
-
-/** A `charge.success` event as Paystack sends it, with the fields the service reads. */
-export function chargeSuccessBody(reference: string, amountKobo: number): string {
-  return JSON.stringify({
-    event: 'charge.success',
-    data: {
-      reference,
-      amount: amountKobo,
-      currency: 'NGN',
-      status: 'success',
-      gateway_response: 'Successful',
-      channel: 'card',
-      paid_at: new Date().toISOString(),
-    },
-  });
-}
-
-export function signedWebhookHeaders(body: string, secretKey: string): Record<string, string> {
-  return { 'content-type': 'application/json', 'x-paystack-signature': signWebhookBody(body, secretKey) };
 }
 
 /** The Paystack simulator on a server of its own, as Paystack stands apart from the service. */
