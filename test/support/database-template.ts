@@ -20,7 +20,10 @@ async function pgliteTemplate(): Promise<{ template: DatabaseTemplate; remove():
     await runMigrations(handle.db);
     // Drizzle keeps the driver's client as `$client`; only PGlite can dump its data directory.
     const client = (handle.db as unknown as { $client: PGlite }).$client;
-    // A checkpoint first, so each copy starts without replaying the migrations' WAL.
+    // Every copy starts a PostgreSQL of its own, and 128 MB of shared buffers made up half of that
+    // start (1.2 s against 0.75 s with 16 MB here): a test's few rows need far less.
+    await client.exec(`alter system set shared_buffers = '16MB'`);
+    // A checkpoint last, so each copy starts without replaying the migrations' WAL.
     await client.exec('checkpoint');
     dump = await client.dumpDataDir('none');
   } finally {
