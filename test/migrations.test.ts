@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openPglite, queryRows } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { onPostgres } from './support/database.ts';
+import { timeoutForStarts } from './support/service-process.ts';
 
 const run = promisify(execFile);
 
@@ -25,7 +26,8 @@ async function withFreshPostgresDatabase(use: (url: string) => Promise<void>): P
   }
 }
 
-describe('migrations', () => {
+// The concurrent start spawns three migrators.
+describe('migrations', { timeout: timeoutForStarts(1) }, () => {
   it('apply once and then find nothing to do', async () => {
     const handle = await openPglite('memory://');
     try {

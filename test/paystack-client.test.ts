@@ -3,11 +3,14 @@ import { createServer, type Server } from 'node:http';
 import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../harness/free-port.ts';
+import { START_TIMEOUT_MS } from '../harness/node-server.ts';
 import { paystackSimulator } from '../src/dev/paystack/simulator.ts';
 import { PaystackClient, PaystackError, parseMetadata } from '../src/paystack/client.ts';
 import { signWebhookBody, verifyWebhookSignature } from '../src/paystack/signature.ts';
 import { json } from './support/http.ts';
 import { pressCheckoutButton, startTestPaystack, type TestPaystack } from './support/paystack.ts';
+import { timeoutForStarts } from './support/service-process.ts';
+import { quietPeriod, waitFor } from './support/wait.ts';
 
 /** A webhook receiver that answers each delivery with the next status of `answers` (then 200). */
 interface Receiver {
@@ -39,14 +42,6 @@ async function startReceiver(): Promise<Receiver> {
   receiver.url = `http://127.0.0.1:${address.port}/webhook`;
   receiver.close = () => new Promise((resolve) => server.close(() => resolve()));
   return receiver;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function failure(promise: Promise<unknown>): Promise<PaystackError> {
@@ -302,7 +297,7 @@ describe('Paystack simulator checkout and webhooks', () => {
       body: new URLSearchParams({ action: 'pay' }),
     });
     expect(again.status).toBe(409);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await quietPeriod(100);
     expect(receiver.deliveries.length).toBe(before + 1);
   });
 
@@ -314,7 +309,7 @@ describe('Paystack simulator checkout and webhooks', () => {
     expect(declined.status).toBe(200);
     expect(await declined.text()).toContain('declined');
     expect((await client.verifyTransaction(reference)).status).toBe('failed');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await quietPeriod(100);
     expect(receiver.deliveries.length).toBe(before);
   });
 
@@ -331,7 +326,7 @@ describe('Paystack simulator checkout and webhooks', () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(70);
     const bodies = new Set(receiver.deliveries.slice(before).map((delivery) => delivery.body.toString()));
     expect(bodies.size).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await quietPeriod(200);
     expect(receiver.deliveries.length).toBe(before + 4);
   });
 
@@ -341,7 +336,7 @@ describe('Paystack simulator checkout and webhooks', () => {
     receiver.answers = Array(10).fill(500);
     await pressCheckoutButton(authorizationUrl, 'pay');
     await waitFor(() => receiver.deliveries.length === before + 5);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await quietPeriod(800);
     expect(receiver.deliveries.length).toBe(before + 5);
   });
 
@@ -391,20 +386,20 @@ describe('Paystack simulator checkout and webhooks', () => {
     await waitFor(() => attempts >= 2);
     await simulator.close();
     const afterClose = attempts;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await quietPeriod(300);
     expect(attempts).toBe(afterClose);
   });
 
-  it('does not keep a process alive while it waits to retry', async () => {
+  it('does not keep a process alive while it waits to retry', { timeout: timeoutForStarts(1) }, async () => {
     const port = await freePort();
-    // A process whose only work left is a retry a minute away must exit at once.
+    // A process whose only work left is a retry far beyond its start deadline must exit at once.
     const script = `
       import pino from 'pino';
       import { WebhookSender } from './src/dev/paystack/webhook-sender.ts';
       const sender = new WebhookSender({
         secretKey: 'sk_test_x',
         url: () => 'http://127.0.0.1:${port}/nobody',
-        retry: { maxAttempts: 5, initialDelayMs: 60000, attemptTimeoutMs: 1000 },
+        retry: { maxAttempts: 5, initialDelayMs: ${2 * START_TIMEOUT_MS}, attemptTimeoutMs: 1000 },
         log: pino({ level: 'silent' }),
       });
       sender.send({ event: 'charge.success', data: { reference: 'r' } });
@@ -414,10 +409,10 @@ describe('Paystack simulator checkout and webhooks', () => {
       cwd: process.cwd(),
       stdio: 'inherit',
     });
-    const stuck = setTimeout(() => child.kill(), 20_000);
+    const stuck = setTimeout(() => child.kill(), START_TIMEOUT_MS);
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     clearTimeout(stuck);
-    expect(code, 'the process was still alive after 20 s').toBe(0);
-    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(code, `the process was still alive after ${START_TIMEOUT_MS} ms`).toBe(0);
+    expect(Date.now() - started).toBeLessThan(START_TIMEOUT_MS);
   });
 });

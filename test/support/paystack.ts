@@ -11,6 +11,8 @@ export interface TestPaystack {
   behaviour: SimulatorBehaviour;
   /** Where Pay sends `charge.success`; set it once the receiving service listens. */
   webhookUrl: string;
+  /** Every request the simulator has received, as `METHOD /path`, oldest first. */
+  received: string[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -38,12 +40,17 @@ export async function startTestPaystack(
     secretKey,
     behaviour,
     webhookUrl: 'http://127.0.0.1:9/unset',
+    received: [],
     reset() {
       behaviour.api = 'normal';
       behaviour.slowMs = 0;
     },
     close: () => server.close(),
   };
+  // On arrival, before the simulator's behaviour delays or answers it.
+  server.addHook('onRequest', async (request) => {
+    paystack.received.push(`${request.method} ${request.url}`);
+  });
   await server.register(paystackSimulator, {
     secretKey,
     webhookUrl: () => paystack.webhookUrl,
