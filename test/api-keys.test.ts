@@ -1,23 +1,24 @@
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { expiresAtFor } from '../src/auth/api-key-expiry.ts';
 import { generateApiKey, isWellFormedApiKey } from '../src/auth/api-key-format.ts';
 import { apiKeyModeFor } from '../src/auth/api-key-management.ts';
-import { issueAccessToken } from '../src/auth/jwt.ts';
-import { signInUser } from '../src/auth/users.ts';
-import { ConfigError } from '../src/config.ts';
 import { apiKeys } from '../src/db/schema.ts';
-import { loggerOptions } from '../src/http/logging.ts';
-import { startTestApp, type TestApp, type TestUser, testConfig } from './support/app.ts';
-import { createTestDatabase, onPostgres, type TestDatabase } from './support/database.ts';
+import {
+  type CreateBody,
+  createKeyAt,
+  type Headers,
+  KEY_FORMAT,
+  keyAuth,
+  sendTo,
+} from './support/api-keys.ts';
+import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
+import { onPostgres } from './support/database.ts';
 import { expectProblem, type JsonBody, json } from './support/http.ts';
 import { fundWallet } from './support/ledger.ts';
 
-const KEY_FORMAT = /^sk_test_[0-9A-Za-z]{38}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 let t: TestApp;
@@ -27,36 +28,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Headers = Record<string, string>;
-
-function send(method: string, path: string, headers: Headers, body?: unknown, base = t.url) {
-  return fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-const keyAuth = (key: string): Headers => ({ 'x-api-key': key });
+const send = (method: string, path: string, headers: Headers, body?: unknown, base = t.url) =>
+  sendTo(base, method, path, headers, body);
 const balance = (headers: Headers, base = t.url) => send('GET', '/wallet/balance', headers, undefined, base);
-
-interface CreateBody {
-  name?: string;
-  permissions?: string[];
-  expiry?: string;
-}
-
-async function createKey(user: TestUser, body: CreateBody = {}, base = t.url): Promise<JsonBody> {
-  const response = await send(
-    'POST',
-    '/keys/create',
-    user.auth,
-    { name: 'ci', permissions: ['read'], expiry: '1D', ...body },
-    base,
-  );
-  expect(response.status, await response.clone().text()).toBe(201);
-  return json(response);
-}
+const createKey = (user: TestUser, body: CreateBody = {}, base = t.url) => createKeyAt(base, user, body);
 
 async function keyRow(id: string) {
   const [row] = await t.db.select().from(apiKeys).where(eq(apiKeys.id, id));
@@ -634,188 +609,5 @@ describe('key mode', () => {
     } finally {
       await live.close();
     }
-  });
-});
-
-describe('secrets stay out of logs and error bodies', () => {
-  const config = testConfig();
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  let url: string;
-  let log = '';
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        log += chunk.toString();
-        done();
-      },
-    });
-    app = await buildApp({ config, database: database.handle, logger: loggerOptions('trace', stream) });
-    url = await app.listen({ port: 0, host: '127.0.0.1' });
-  });
-  afterAll(async () => {
-    await app.close();
-    await database.drop();
-  });
-
-  it('never writes a key, valid or mistyped, to the log or a response body', async () => {
-    const user = await signInUser(database.handle.db, {
-      subject: 'sub-logged',
-      email: 'logged@example.com',
-      name: 'logged',
-    });
-    const { token } = await issueAccessToken(user.id, config.jwtSecret, config.jwtTtlSeconds);
-    const jwt = { authorization: `Bearer ${token}` };
-    const created = await json(
-      await send(
-        'POST',
-        '/keys/create',
-        jwt,
-        { name: 'logged', permissions: ['deposit'], expiry: '1D' },
-        url,
-      ),
-    );
-    const key: string = created.api_key;
-    expect(key).toMatch(KEY_FORMAT);
-    const mistyped = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
-
-    const bodies: string[] = [];
-    const requests: [string, string, Headers, unknown?][] = [
-      ['GET', '/wallet/balance', keyAuth(key)],
-      ['GET', '/wallet/balance', keyAuth(mistyped)],
-      ['GET', '/wallet/balance', { ...jwt, ...keyAuth(key) }],
-      ['GET', '/keys', keyAuth(key)],
-      ['GET', '/keys', jwt],
-      ['POST', '/wallet/transfer', keyAuth(key), { wallet_number: '0000000000000', amount: 1 }],
-      ['POST', '/keys/rollover', jwt, { expired_key_id: created.id, expiry: '1D' }],
-      ['DELETE', `/keys/${created.id}`, jwt],
-      ['GET', '/wallet/balance', keyAuth(key)],
-    ];
-    for (const [method, path, headers, body] of requests) {
-      bodies.push(await (await send(method, path, headers, body, url)).text());
-    }
-    expect(bodies.join('\n')).not.toContain(key.slice(12));
-    expect(bodies.join('\n')).not.toContain(mistyped.slice(12));
-
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(log).toContain('request completed');
-    expect(log).toContain('permission_denied');
-    expect(log).toContain('api_key_revoked');
-    for (const secret of [key, mistyped, key.slice(12), mistyped.slice(12), token]) {
-      expect(log).not.toContain(secret);
-    }
-  });
-});
-
-describe('rate limits', () => {
-  let limited: TestApp;
-
-  beforeAll(async () => {
-    limited = await startTestApp({
-      env: {
-        RATE_LIMIT_WALLET_PER_MINUTE: '3',
-        RATE_LIMIT_AUTH_PER_MINUTE: '2',
-        RATE_LIMIT_FAILED_KEY_PER_MINUTE: '2',
-      },
-    });
-  });
-  afterAll(() => limited.close());
-
-  async function expectRateLimited(response: Response): Promise<void> {
-    await expectProblem(response, 429, 'rate_limited');
-    const retryAfter = Number(response.headers.get('retry-after'));
-    expect(Number.isInteger(retryAfter)).toBe(true);
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-  }
-
-  it('limits each user and each key separately on wallet routes', async () => {
-    const user = await limited.createUser();
-    const other = await limited.createUser();
-    for (let i = 0; i < 3; i++) {
-      const response = await balance(user.auth, limited.url);
-      expect(response.status).toBe(200);
-      expect(response.headers.get('x-ratelimit-remaining')).toBe(String(2 - i));
-    }
-    await expectRateLimited(await balance(user.auth, limited.url));
-    expect((await balance(other.auth, limited.url)).status).toBe(200);
-
-    // A key has an allowance of its own: its owner has already spent two of theirs.
-    const { api_key: key } = await createKey(other, { name: 'k' }, limited.url);
-    for (let i = 0; i < 3; i++) expect((await balance(keyAuth(key), limited.url)).status).toBe(200);
-    await expectRateLimited(await balance(keyAuth(key), limited.url));
-  });
-
-  it('limits /auth/* per IP address', async () => {
-    for (let i = 0; i < 2; i++) {
-      expect((await fetch(`${limited.url}/auth/google/callback`)).status).toBeLessThan(429);
-    }
-    await expectRateLimited(await fetch(`${limited.url}/auth/google/callback`));
-  });
-
-  it('counts failed key attempts per IP address and then refuses API keys from it', async () => {
-    const user = await limited.createUser();
-    const { api_key: key } = await createKey(user, { name: 'k' }, limited.url);
-    await expectProblem(await balance(keyAuth('sk_test_nope'), limited.url), 401, 'invalid_api_key');
-    await expectProblem(
-      await balance(keyAuth(generateApiKey('test').key), limited.url),
-      401,
-      'invalid_api_key',
-    );
-    await expectRateLimited(await balance(keyAuth(generateApiKey('test').key), limited.url));
-    await expectRateLimited(await balance(keyAuth(key), limited.url));
-    // Signed-in users from the same address are not affected.
-    expect((await balance(user.auth, limited.url)).status).toBe(200);
-  });
-
-  it('refuses a limit that is not a positive integer, naming the variable', () => {
-    for (const [variable, value] of [
-      ['RATE_LIMIT_WALLET_PER_MINUTE', '0'],
-      ['RATE_LIMIT_AUTH_PER_MINUTE', 'lots'],
-      ['RATE_LIMIT_FAILED_KEY_PER_MINUTE', '1.5'],
-    ] as const) {
-      let error: unknown;
-      try {
-        testConfig({ [variable]: value });
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).variable).toBe(variable);
-      expect((error as ConfigError).message).toContain(variable);
-    }
-  });
-
-  it('defaults to limits a benchmark does not reach', () => {
-    expect(testConfig().rateLimits).toEqual({
-      walletPerMinute: 30_000,
-      authPerMinute: 300,
-      failedKeyPerMinute: 120,
-    });
-  });
-});
-
-describe('OpenAPI', () => {
-  it('documents /keys* as JWT only and each wallet route’s permission', async () => {
-    const document = await json(await fetch(`${t.url}/openapi.json`));
-    for (const [path, method] of [
-      ['/keys/create', 'post'],
-      ['/keys', 'get'],
-      ['/keys/rollover', 'post'],
-      ['/keys/{key_id}', 'delete'],
-    ] as const) {
-      expect(document.paths[path][method].security).toEqual([{ bearerAuth: [] }]);
-    }
-    const permissions =
-      document.paths['/keys/create'].post.requestBody.content['application/json'].schema.properties
-        .permissions;
-    expect(permissions).toMatchObject({ minItems: 1, maxItems: 3, uniqueItems: true });
-    expect(document.paths['/wallet/balance'].get['x-required-permission']).toBe('read');
-    expect(document.paths['/wallet/transactions'].get['x-required-permission']).toBe('read');
-    expect(document.paths['/wallet/transfer'].post['x-required-permission']).toBe('transfer');
-    expect(document.paths['/wallet/deposit'].post['x-required-permission']).toBe('deposit');
-    expect(document.paths['/wallet/deposit/{reference}/status'].get['x-required-permission']).toBe('read');
   });
 });

@@ -3,12 +3,13 @@ import { createServer, type Socket } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/free-port.ts';
+import { STATE_COOKIE } from '../harness/provider-page.ts';
 import { createGoogleSignIn } from '../src/auth/google.ts';
 import { users } from '../src/db/schema.ts';
 import { isValidWalletNumber } from '../src/ledger/wallet-number.ts';
 import { startTestApp, TEST_JWT_SECRET } from './support/app.ts';
 import { expectProblem, json } from './support/http.ts';
-import { freePort, STATE_COOKIE } from './support/provider-page.ts';
 import {
   answerAtProvider,
   finishSignIn,

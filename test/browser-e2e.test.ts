@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { START_TIMEOUT_MS } from '../harness/node-server.ts';
 import { json } from './support/http.ts';
-import { type ServiceProcess, startServiceProcess } from './support/service-process.ts';
+import { type ServiceProcess, startServiceProcess, timeoutForStarts } from './support/service-process.ts';
+import { quietPeriod, waitFor } from './support/wait.ts';
 
 /** Debian's Chromium only: nothing here may download a browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,6 +31,7 @@ describe('the whole offline flow in a browser', () => {
       expect(service.output()).toMatch(/PAYMENTS ARE SIMULATED/);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
+        timeout: START_TIMEOUT_MS,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
       });
       const page = await browser.newPage();
@@ -66,13 +69,10 @@ describe('the whole offline flow in a browser', () => {
       await page.click('button[value="pay"]');
       await page.getByText('Payment successful').waitFor();
 
-      const deadline = Date.now() + 10_000;
-      while ((await balance()) === 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitFor(async () => (await balance()) !== 0);
       expect(await balance()).toBe(50_000);
       // Exactly once: no second credit turns up, and the history has one deposit.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await quietPeriod(500);
       expect(await balance()).toBe(50_000);
       const history = await json(await api('/wallet/transactions'));
       expect(history).toHaveLength(1);
@@ -93,6 +93,7 @@ describe('the whole offline flow in a browser', () => {
       });
       expect(await balance()).toBe(50_000);
     },
-    120_000,
+    // The service and the browser, each a process to start.
+    timeoutForStarts(2),
   );
 });

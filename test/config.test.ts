@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { START_TIMEOUT_MS } from '../harness/node-server.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { timeoutForStarts } from './support/service-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wallet-config-test-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -123,7 +125,7 @@ function runServer(env: Record<string, string>): Promise<{ code: number | null; 
       {
         cwd: join(import.meta.dirname, '..'),
         env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env },
-        timeout: 30_000,
+        timeout: START_TIMEOUT_MS,
       },
       (error, _stdout, stderr) =>
         resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
@@ -131,7 +133,7 @@ function runServer(env: Record<string, string>): Promise<{ code: number | null; 
   });
 }
 
-describe('starting the server with a bad variable', () => {
+describe('starting the server with a bad variable', { timeout: timeoutForStarts(1) }, () => {
   it.each([
     ['PORT', { NODE_ENV: 'test', JWT_SECRET: SECRET, PORT: 'abc' }],
     ['GOOGLE_ISSUER', { NODE_ENV: 'test', JWT_SECRET: SECRET, GOOGLE_ISSUER: 'http://accounts.google.com' }],

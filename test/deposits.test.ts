@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/free-port.ts';
 import { deposits, idempotencyKeys, ledgerTransactions } from '../src/db/schema.ts';
 import { failAbandonedDepositStarts } from '../src/deposits/start.ts';
 import { loggerOptions } from '../src/http/logging.ts';
@@ -17,7 +18,7 @@ import {
   type TestPaystack,
   testSecretKey,
 } from './support/paystack.ts';
-import { freePort } from './support/provider-page.ts';
+import { quietPeriod, waitFor } from './support/wait.ts';
 
 /** Short, so a stalled Paystack fails a test request in a fraction of a second. */
 const PAYSTACK_TIMEOUT_MS = 300;
@@ -141,14 +142,6 @@ async function ledgerCount(reference: string): Promise<number> {
     .from(ledgerTransactions)
     .where(eq(ledgerTransactions.reference, reference));
   return rows.length;
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('POST /wallet/deposit', () => {
@@ -292,8 +285,10 @@ describe('Paystack down, slow, malformed or refusing', () => {
     const key = `in-flight-${Date.now()}`;
     paystack.behaviour.api = 'slow';
     paystack.behaviour.slowMs = 200;
+    const calls = paystack.received.length;
     const first = deposit(alice, { amount: 6_500 }, { 'idempotency-key': key });
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // Paystack is called after the key is claimed: from then on the first request is in flight.
+    await waitFor(() => paystack.received.slice(calls).includes('POST /transaction/initialize'));
     await expectProblem(
       await deposit(alice, { amount: 6_500 }, { 'idempotency-key': key }),
       409,
@@ -604,7 +599,7 @@ describe('the simulator’s checkout page', () => {
       (await fetch(authorization_url, { method: 'POST', body: new URLSearchParams({ action: 'pay' }) }))
         .status,
     ).toBe(409);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await quietPeriod(200);
     expect(await balanceOf(user)).toBe(40_000);
     expect(await ledgerCount(reference)).toBe(1);
   });

@@ -6,6 +6,7 @@ import { checkLedger } from '../src/ledger/check.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { onPostgres } from './support/database.ts';
 import { fundWallet } from './support/ledger.ts';
+import { timeoutForStarts } from './support/service-process.ts';
 
 const run = promisify(execFile);
 let t: TestApp;
@@ -17,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe('ledger invariant check', () => {
+// `npm run ledger:check` runs twice as a process of its own.
+describe('ledger invariant check', { timeout: timeoutForStarts(2) }, () => {
   it('passes on a consistent ledger', async () => {
     const report = await checkLedger(t.db);
     expect(report).toMatchObject({ ok: true, problems: [] });

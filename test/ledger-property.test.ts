@@ -38,7 +38,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe('ledger model', () => {
+// A hundred random runs of HTTP requests: seconds on an idle machine, but a whole minute on
+// PostgreSQL shared with other work, where the default timeout cut it short.
+describe('ledger model', { timeout: 300_000 }, () => {
   it('keeps every invariant and matches an in-memory model over random deposits and transfers', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(operationArb, { minLength: 1, maxLength: 12 }), async (operations) => {

@@ -17,6 +17,7 @@ import { creditDeposit } from '../src/ledger/deposits.ts';
 import { transfer } from '../src/ledger/transfer.ts';
 import { createTestDatabase, onPostgres } from './support/database.ts';
 import { expectLedgerConsistent } from './support/ledger.ts';
+import { timeoutForStarts } from './support/service-process.ts';
 
 const run = promisify(execFile);
 
@@ -152,7 +153,8 @@ function withFolderCopies(
   return use(copies).finally(() => rmSync(root, { recursive: true, force: true }));
 }
 
-describe('migrations', () => {
+// The concurrent start spawns three migrators.
+describe('migrations', { timeout: timeoutForStarts(1) }, () => {
   it('apply once and then find nothing to do', async () => {
     const handle = await openPglite('memory://');
     try {
@@ -265,7 +267,7 @@ describe('database function files', () => {
   });
 });
 
-describe('upgrading a database migrated by the release at cf90d2a', () => {
+describe('upgrading a database migrated by the release at cf90d2a', { timeout: timeoutForStarts(1) }, () => {
   it('applies the function files once and nothing else, keeps the data, and money still moves', async () => {
     await withReleaseDatabase(async (db) => {
       expect(await runMigrations(db)).toEqual(FUNCTION_FILES);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { json } from './support/http.ts';
 import { pressCheckoutButton } from './support/paystack.ts';
+import { waitFor } from './support/wait.ts';
 
 /** Without PAYSTACK_SECRET_KEY, as `npm start` with no configuration: the simulator runs in-process. */
 let t: TestApp;
@@ -27,13 +28,12 @@ describe('the in-process Paystack simulator', () => {
     );
 
     expect((await pressCheckoutButton(authorization_url, 'pay')).status).toBe(200);
-    const deadline = Date.now() + 5_000;
     let status = 'pending';
-    while (status === 'pending' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(async () => {
       const response = await fetch(`${t.url}/wallet/deposit/${reference}/status`, { headers: user.auth });
       status = (await json(response)).status;
-    }
+      return status !== 'pending';
+    });
     expect(status).toBe('success');
     const balance = await json(await fetch(`${t.url}/wallet/balance`, { headers: user.auth }));
     expect(balance.balance).toBe(123_400);

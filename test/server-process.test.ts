@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './support/provider-page.ts';
-import { startServiceProcess } from './support/service-process.ts';
+import { freePort } from '../harness/free-port.ts';
+import { startServiceProcess, timeoutForStarts } from './support/service-process.ts';
 import { signInThroughProvider } from './support/sign-in.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wallet-process-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe('the service process', () => {
+describe('the service process', { timeout: timeoutForStarts(2) }, () => {
   it('starts with no configuration on the embedded database, keeps it across restarts, and stops on SIGTERM', async () => {
     const env = { DATA_DIR: dataDir };
     const port = await freePort();

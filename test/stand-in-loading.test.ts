@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/free-port.ts';
 import { json } from './support/http.ts';
 import { startTestPaystack } from './support/paystack.ts';
-import { freePort } from './support/provider-page.ts';
-import { startServiceProcess } from './support/service-process.ts';
+import { startServiceProcess, timeoutForStarts } from './support/service-process.ts';
 import { signInThroughProvider, startTestOidcProvider } from './support/sign-in.ts';
 
 // Which modules a service process loads, recorded by a preload module's loader hooks: with Google
@@ -45,7 +45,7 @@ async function srcModulesLoaded(
   return [...new Set(urls.filter((url) => url.startsWith(SRC)).map((url) => url.slice(SRC.length)))];
 }
 
-describe('the stand-ins in src/dev/', () => {
+describe('the stand-ins in src/dev/', { timeout: timeoutForStarts(1) }, () => {
   it('are never loaded by a production process, which signs in with Google and deposits through Paystack', async () => {
     const port = await freePort();
     const redirectUri = `http://127.0.0.1:${port}/auth/google/callback`;

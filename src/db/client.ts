@@ -49,8 +49,12 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
   };
 }
 
-export async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const client = await PGlite.create(dataDir);
+/**
+ * PGlite at `dataDir` (`memory://` for none). `template`: a data directory from `dumpDataDir()` to
+ * start from instead of an empty one, as the tests start each database from a migrated copy.
+ */
+export async function openPglite(dataDir: string, template?: Blob): Promise<DatabaseHandle> {
+  const client = await PGlite.create(dataDir, template === undefined ? {} : { loadDataDir: template });
   return {
     db: drizzlePglite(client, { schema }) as unknown as Database,
     driver: 'pglite',

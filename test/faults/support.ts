@@ -1,8 +1,8 @@
+import { chargeSuccessBody, signedWebhookHeaders } from '../../harness/paystack-webhooks.ts';
 import { issueAccessToken } from '../../src/auth/jwt.ts';
 import { signInUser } from '../../src/auth/users.ts';
 import type { Database } from '../../src/db/client.ts';
 import { fundWallet } from '../support/ledger.ts';
-import { chargeSuccessBody, signedWebhookHeaders } from '../support/paystack.ts';
 
 export const FAULT_JWT_SECRET = 'fault-tests-secret-at-least-32-bytes-long';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../harness/free-port.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { expectLedgerConsistent } from '../support/ledger.ts';
-import { freePort } from '../support/provider-page.ts';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import {
   answerAtProvider,

@@ -1,13 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { readFile } from 'node:fs/promises';
+import { inject } from 'vitest';
+import { adminQuery, databaseUrl } from '../../harness/postgres.ts';
 import { type DatabaseHandle, openPglite, openPostgres } from '../../src/db/client.ts';
-import { runMigrations } from '../../src/db/migrate.ts';
 
 /**
  * With DATABASE_URL set, every test file gets a fresh database on that server (created next to
- * the one named in the URL, dropped afterwards); without it, an in-memory PGlite.
+ * the one named in the URL, dropped afterwards); without it, an in-memory PGlite. Either starts as
+ * a copy of the database `database-template.ts` migrated once for the whole run.
  */
 export const onPostgres = Boolean(process.env.DATABASE_URL);
+
+/** Where the migrated database is: a PGlite data directory dump, or a database on the server. */
+export type DatabaseTemplate = { driver: 'pglite'; dumpPath: string } | { driver: 'postgres'; name: string };
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseTemplate: DatabaseTemplate;
+  }
+}
 
 export interface TestDatabase {
   handle: DatabaseHandle;
@@ -16,32 +27,24 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function adminQuery(serverUrl: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
+/** A fresh database for one test file, a copy of the run's migrated template; `drop()` ends it. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const handle = await openPglite('memory://');
-    await runMigrations(handle.db);
+  const template = inject('databaseTemplate');
+  if (template === undefined) {
+    throw new Error('no databaseTemplate: the vitest config must list database-template.ts in globalSetup');
+  }
+  if (template.driver === 'pglite') {
+    const handle = await openPglite('memory://', new Blob([await readFile(template.dumpPath)]));
     return { handle, url: undefined, drop: () => handle.close() };
   }
+  const serverUrl = process.env.DATABASE_URL as string;
   const name = `wallet_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(serverUrl, `create database "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await openPostgres(url.toString());
-  await runMigrations(handle.db);
+  await adminQuery(serverUrl, `create database "${name}" template "${template.name}"`);
+  const url = databaseUrl(serverUrl, name);
+  const handle = await openPostgres(url);
   return {
     handle,
-    url: url.toString(),
+    url,
     drop: async () => {
       await handle.close();
       await adminQuery(serverUrl, `drop database if exists "${name}" with (force)`);

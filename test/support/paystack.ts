@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { paystackSimulator, type SimulatorBehaviour } from '../../src/dev/paystack/simulator.ts';
 import type { WebhookRetryPolicy } from '../../src/dev/paystack/webhook-sender.ts';
-import { signWebhookBody } from '../../src/paystack/signature.ts';
 
 export interface TestPaystack {
   /** The simulator's API base, for PAYSTACK_BASE_URL. */
@@ -12,6 +11,8 @@ export interface TestPaystack {
   behaviour: SimulatorBehaviour;
   /** Where Pay sends `charge.success`; set it once the receiving service listens. */
   webhookUrl: string;
+  /** Every request the simulator has received, as `METHOD /path`, oldest first. */
+  received: string[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -27,26 +28,6 @@ export function testSecretKey(): string {
   return `sk_test_${randomBytes(20).toString('hex')}`;
 }
 
-/** A `charge.success` event as Paystack sends it, with the fields the service reads. */
-export function chargeSuccessBody(reference: string, amountKobo: number): string {
-  return JSON.stringify({
-    event: 'charge.success',
-    data: {
-      reference,
-      amount: amountKobo,
-      currency: 'NGN',
-      status: 'success',
-      gateway_response: 'Successful',
-      channel: 'card',
-      paid_at: new Date().toISOString(),
-    },
-  });
-}
-
-export function signedWebhookHeaders(body: string, secretKey: string): Record<string, string> {
-  return { 'content-type': 'application/json', 'x-paystack-signature': signWebhookBody(body, secretKey) };
-}
-
 /** The Paystack simulator on a server of its own, as Paystack stands apart from the service. */
 export async function startTestPaystack(
   options: { secretKey?: string; webhookRetry?: WebhookRetryPolicy } = {},
@@ -59,12 +40,17 @@ export async function startTestPaystack(
     secretKey,
     behaviour,
     webhookUrl: 'http://127.0.0.1:9/unset',
+    received: [],
     reset() {
       behaviour.api = 'normal';
       behaviour.slowMs = 0;
     },
     close: () => server.close(),
   };
+  // On arrival, before the simulator's behaviour delays or answers it.
+  server.addHook('onRequest', async (request) => {
+    paystack.received.push(`${request.method} ${request.url}`);
+  });
   await server.register(paystackSimulator, {
     secretKey,
     webhookUrl: () => paystack.webhookUrl,

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
+import { freePort } from '../../harness/free-port.ts';
+import { providerForm, stateCookieOf } from '../../harness/provider-page.ts';
 import { type OidcClient, oidcProvider } from '../../src/dev/oidc-provider.ts';
 import { startTestApp, type TestApp } from './app.ts';
-import { freePort, providerForm, stateCookieOf } from './provider-page.ts';
 
 export interface TestOidcProvider {
   /** The issuer URL, which is also the provider's base URL. */

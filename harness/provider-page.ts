@@ -1,21 +1,8 @@
 // The browser's side of sign-in through the dev OpenID provider, free of assertions so that the
 // tests (which assert each step) and the benchmark (which throws) share one reading of the flow.
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 
 /** The sign-in state cookie the service sets on `GET /auth/google`. */
 export const STATE_COOKIE = 'wallet_sign_in';
-
-/** A loopback port that was free a moment ago, for servers whose URL is configured before they listen. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
 
 /** The state cookie a response sets, as a `Cookie` header value (`name=value`). */
 export function stateCookieOf(response: Response): string | undefined {
