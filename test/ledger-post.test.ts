@@ -4,7 +4,7 @@ import { databaseErrorCode, queryRows } from '../src/db/client.ts';
 import { deposits } from '../src/db/schema.ts';
 import { creditDeposit } from '../src/ledger/deposits.ts';
 import { newReference } from '../src/ledger/reference.ts';
-import { startTestApp, type TestApp } from './support/app.ts';
+import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { fundWallet } from './support/ledger.ts';
 
 // The database functions every movement goes through, called directly: the API cannot send the
@@ -14,6 +14,7 @@ let t: TestApp;
 let walletA: bigint;
 let walletB: bigint;
 let walletC: bigint;
+let users: TestUser[];
 
 async function accountOf(walletNumber: string): Promise<bigint> {
   const [row] = await queryRows<{ account_id: string }>(
@@ -45,7 +46,8 @@ async function ledgerPostError(accounts: string, amounts: string): Promise<strin
 
 beforeAll(async () => {
   t = await startTestApp();
-  const [a, b, c] = [await t.createUser(), await t.createUser(), await t.createUser()];
+  users = [await t.createUser(), await t.createUser(), await t.createUser()];
+  const [a, b, c] = users as [TestUser, TestUser, TestUser];
   await fundWallet(t.db, a.id, 10_000);
   // Numbered so that account ids and argument order disagree in the tests below.
   [walletA, walletB, walletC] = [
@@ -125,5 +127,25 @@ describe('deposit_credit', () => {
     await expect(creditDeposit(t.db, pending.id)).rejects.toSatisfy(
       (error: unknown) => databaseErrorCode(error) === 'WL006',
     );
+  });
+});
+
+describe('wallet_transfer', () => {
+  it.each([
+    ['a negative amount, which would pull money from the recipient', -500],
+    ['a zero amount', 0],
+  ])('refuses %s with WL002 and changes nothing', async (_label, amount) => {
+    const [funded, empty] = users as [TestUser, TestUser];
+    const before = await balances();
+    const refusal = await t.db
+      .execute(
+        sql`select * from wallet_transfer(${empty.id}, ${funded.walletNumber}, ${amount}, ${newReference('trf')})`,
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => databaseErrorCode(error),
+      );
+    expect(refusal).toBe('WL002');
+    expect(await balances()).toEqual(before);
   });
 });

@@ -7,12 +7,12 @@
 -- guarantees holds (no wallet below zero, no deadlock between crossing transfers, a reference
 -- posted at most once).
 --
--- The amount must be positive; the caller checks it (src/ledger/transfer.ts), as a negative one
--- would move money the other way.
+-- The amount must be positive: the API validates it at the edge, and this function refuses any
+-- other with WL002 as well, because a negative one would pull money out of the recipient's wallet.
 --
--- Raises: WL003 self transfer; WL004 no wallet has the recipient's number; WL005 the sender has
--- no wallet; from ledger_post: WL001 insufficient funds, WL002 a zero amount, 23505 the reference
--- was posted already. The service maps these to its error codes (src/ledger/transfer.ts).
+-- Raises: WL002 an amount that is not positive; WL003 self transfer; WL004 no wallet has the
+-- recipient's number; WL005 the sender has no wallet; from ledger_post: WL001 insufficient
+-- funds, 23505 the reference was posted already. The service maps these to its error codes (src/ledger/transfer.ts).
 CREATE OR REPLACE FUNCTION wallet_transfer(p_sender_user uuid, p_recipient_wallet_number text, p_amount bigint, p_reference text)
 RETURNS TABLE (sender_balance bigint)
 LANGUAGE plpgsql AS $$
@@ -21,6 +21,9 @@ DECLARE
   v_sender_number text;
   v_recipient bigint;
 BEGIN
+  IF p_amount IS NULL OR p_amount <= 0 THEN
+    RAISE EXCEPTION 'wallet_transfer: amount % is not positive', p_amount USING ERRCODE = 'WL002';
+  END IF;
   SELECT account_id, wallet_number INTO v_sender, v_sender_number FROM wallets WHERE user_id = p_sender_user;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'wallet_transfer: user % has no wallet', p_sender_user USING ERRCODE = 'WL005';
