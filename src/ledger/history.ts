@@ -14,6 +14,7 @@ export interface HistoryItem {
   amount: bigint;
   status: 'success';
   counterpartyWalletNumber: string | null;
+  /** When the entry was posted under its account's lock: newest-first order and time agree. */
   createdAt: Date;
 }
 
@@ -57,7 +58,7 @@ export async function listWalletHistory(
   const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
   const rows = await queryRows<HistoryRow>(
     db,
-    sql`select e.id as entry_id, e.amount, t.id as transaction_id, t.reference, t.kind, t.created_at,
+    sql`select e.id as entry_id, e.amount, t.id as transaction_id, t.reference, t.kind, e.created_at,
                (select w.wallet_number
                   from ledger_entries other
                   join wallets w on w.account_id = other.account_id
