@@ -33,10 +33,17 @@ function encodeCursor(entryId: string): string {
   return Buffer.from(`e:${entryId}`).toString('base64url');
 }
 
+/** Entry ids are PostgreSQL bigints from 1: anything outside never reaches SQL. */
+const MAX_ENTRY_ID = 2n ** 63n - 1n;
+
+/** The entry id in a cursor this service issued; anything else is `400 invalid_cursor`. */
 function decodeCursor(cursor: string): bigint {
-  const match = /^e:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new AppError('invalid_cursor', 'The cursor is not one this service issued');
-  return BigInt(match[1] as string);
+  const match = /^e:([1-9]\d{0,18})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const entryId = match ? BigInt(match[1] as string) : undefined;
+  if (entryId === undefined || entryId > MAX_ENTRY_ID) {
+    throw new AppError('invalid_cursor', 'The cursor is not one this service issued');
+  }
+  return entryId;
 }
 
 interface HistoryRow {
