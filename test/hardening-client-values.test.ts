@@ -22,7 +22,9 @@ describe('values decoded from a client are range-checked before SQL sees them', 
     ['zero', 'e:0'],
     ['leading zeros', 'e:007'],
   ])('refuses a history cursor holding %s with 400 invalid_cursor', async (_name, text) => {
-    const response = await fetch(`${t.url}/wallet/transactions?cursor=${cursorOf(text)}`, { headers: user.auth });
+    const response = await fetch(`${t.url}/wallet/transactions?cursor=${cursorOf(text)}`, {
+      headers: user.auth,
+    });
     const body = await expectProblem(response, 400, 'invalid_cursor');
     expect(body.detail).toMatch(/cursor/);
   });

@@ -23,7 +23,10 @@ describe('history order and its timestamps', () => {
       fetch(`${t.url}/wallet/transfer`, {
         method: 'POST',
         headers: { ...sender.auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ wallet_number: recipients[i % recipients.length]?.walletNumber, amount: 100 + i }),
+        body: JSON.stringify({
+          wallet_number: recipients[i % recipients.length]?.walletNumber,
+          amount: 100 + i,
+        }),
       }),
     );
     for (const response of await Promise.all(transfers)) expect(response.status).toBe(200);
