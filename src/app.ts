@@ -10,6 +10,7 @@ import type { Principal } from './auth/permissions.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
+import { registerJsonBody } from './http/json-body.ts';
 import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
@@ -49,6 +50,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createFastify(deps.logger);
+  registerJsonBody(app);
   await app.register(cookie);
   await registerOpenApi(app);
 
