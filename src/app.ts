@@ -61,7 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const signIn = await googleSignIn(app, deps.config);
   await app.register(authRoutes, { db: deps.database.db, config: deps.config, signIn });
   await app.register(walletRoutes, { db: deps.database.db });
-  const paystack = setUpPaystack(await paystackAccount(app, deps.config.paystack), {
+  const paystack = setUpPaystack(await paystackAccount(app, deps.config.paystack, deps.config.dataDir), {
     callbackUrl: deps.config.paystack.callbackUrl,
     timeoutMs: deps.paystack?.timeoutMs,
   });
@@ -151,11 +151,16 @@ async function googleSignIn(app: FastifyInstance, config: Config): Promise<Googl
 }
 
 /**
- * Paystack as configured or, without PAYSTACK_SECRET_KEY, the simulator mounted in this app. The
+ * Paystack as configured or, without PAYSTACK_SECRET_KEY, the simulator mounted in this app, its
+ * checkouts kept under `dataDir`. The
  * stand-in is imported here and only then, so a production process never loads `src/dev/`.
  */
-async function paystackAccount(app: FastifyInstance, config: Config['paystack']): Promise<PaystackAccount> {
+async function paystackAccount(
+  app: FastifyInstance,
+  config: Config['paystack'],
+  dataDir: string,
+): Promise<PaystackAccount> {
   if (config.secretKey !== undefined) return { secretKey: config.secretKey, baseUrl: config.baseUrl };
   const { mountPaystackSimulator } = await import('./dev/paystack/mount.ts');
-  return mountPaystackSimulator(app);
+  return mountPaystackSimulator(app, dataDir);
 }

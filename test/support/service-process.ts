@@ -20,6 +20,8 @@ const READY_TIMEOUT_MS = 30_000;
 export async function startServiceProcess(options: {
   env: Record<string, string>;
   port?: number;
+  /** How long the first start (PGlite creating its files) may take; 30 s unless given. */
+  readyTimeoutMs?: number;
 }): Promise<ServiceProcess> {
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -41,7 +43,8 @@ export async function startServiceProcess(options: {
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = once(child, 'exit');
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
     const ready = await fetch(`${url}/healthz`).then(
@@ -51,7 +54,7 @@ export async function startServiceProcess(options: {
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`service did not start within ${READY_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(`service did not start within ${readyTimeoutMs} ms:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
