@@ -10,6 +10,7 @@ import type { Principal } from './auth/permissions.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
+import { registerJsonBody } from './http/json-body.ts';
 import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
@@ -49,6 +50,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createFastify(deps.logger);
+  registerJsonBody(app);
   await app.register(cookie);
   await registerOpenApi(app);
 
@@ -59,7 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const signIn = await googleSignIn(app, deps.config);
   await app.register(authRoutes, { db: deps.database.db, config: deps.config, signIn });
   await app.register(walletRoutes, { db: deps.database.db });
-  const paystack = setUpPaystack(await paystackAccount(app, deps.config.paystack), {
+  const paystack = setUpPaystack(await paystackAccount(app, deps.config.paystack, deps.config.dataDir), {
     callbackUrl: deps.config.paystack.callbackUrl,
     timeoutMs: deps.paystack?.timeoutMs,
   });
@@ -149,11 +151,16 @@ async function googleSignIn(app: FastifyInstance, config: Config): Promise<Googl
 }
 
 /**
- * Paystack as configured or, without PAYSTACK_SECRET_KEY, the simulator mounted in this app. The
+ * Paystack as configured or, without PAYSTACK_SECRET_KEY, the simulator mounted in this app, its
+ * checkouts kept under `dataDir`. The
  * stand-in is imported here and only then, so a production process never loads `src/dev/`.
  */
-async function paystackAccount(app: FastifyInstance, config: Config['paystack']): Promise<PaystackAccount> {
+async function paystackAccount(
+  app: FastifyInstance,
+  config: Config['paystack'],
+  dataDir: string,
+): Promise<PaystackAccount> {
   if (config.secretKey !== undefined) return { secretKey: config.secretKey, baseUrl: config.baseUrl };
   const { mountPaystackSimulator } = await import('./dev/paystack/mount.ts');
-  return mountPaystackSimulator(app);
+  return mountPaystackSimulator(app, dataDir);
 }

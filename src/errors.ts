@@ -184,6 +184,12 @@ export const ERRORS = {
     description:
       'Paystack could not start the payment (unreachable, too slow or refusing), so nothing was charged and the deposit named by `reference` is failed: try again shortly.',
   },
+  too_many_pending_deposits: {
+    status: 409,
+    title: 'Too many pending deposits',
+    description:
+      'You have 10 deposits started in the last 24 hours and not yet paid: pay or abandon one of them (their checkout links still work), or wait, before starting another.',
+  },
   deposit_not_found: {
     status: 404,
     title: 'Deposit not found',

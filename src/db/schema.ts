@@ -180,6 +180,8 @@ export const deposits = pgTable(
     /** Set when Paystack reported a payment that does not match this deposit; never credited. */
     flaggedReason: text('flagged_reason'),
     ledgerTransactionId: uuid('ledger_transaction_id').references(() => ledgerTransactions.id),
+    /** When a status read last asked Paystack about it: at most once a minute per deposit. */
+    lastVerifiedAt: timestamp('last_verified_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -12,6 +12,8 @@ export type WebhookOutcome =
   | { kind: 'already_credited'; reference: string }
   | { kind: 'unknown_reference'; reference: string }
   | { kind: 'ignored_event'; event: string }
+  /** Signed, but with text PostgreSQL cannot store: acknowledged so Paystack stops, and not acted on. */
+  | { kind: 'unstorable_event'; detail: string }
   /** Paystack took a payment this service will not credit: a person must look at it. */
   | { kind: 'flagged'; reference: string; reason: string };
 
@@ -38,6 +40,9 @@ export async function receivePaystackWebhook(
   switch (event.kind) {
     case 'other':
       return { kind: 'ignored_event', event: event.event };
+    case 'unstorable':
+      // 200, not 4xx: a redelivery would carry the same text, so retrying cannot help.
+      return { kind: 'unstorable_event', detail: event.detail };
     case 'unreadable':
       // Not 200: Paystack keeps redelivering, so the event is not lost while someone looks.
       throw new AppError('invalid_event', `The event is signed but unreadable: ${event.detail}`);

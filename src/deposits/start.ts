@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, count, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { signedInUserGone } from '../auth/permissions.ts';
 import { type Database, type Queryable, retryTransaction } from '../db/client.ts';
 import { deposits, users } from '../db/schema.ts';
@@ -25,6 +25,15 @@ export const MAX_DEPOSIT_KOBO = 1_000_000_000;
  * nobody was given the URL, so nobody can pay it.
  */
 export const ABANDONED_DEPOSIT_START_MS = 2 * 60_000;
+
+/**
+ * SPEC: at most 10 pending deposits per user, so one user cannot spend the merchant's Paystack
+ * rate limit with initialize calls. Only those started within the window count: Paystack tells
+ * nobody when a payer walks away from a checkout, so an unpaid deposit stays `pending`, and
+ * without the window ten forgotten checkouts would lock a user out of deposits for good.
+ */
+export const MAX_PENDING_DEPOSITS = 10;
+export const PENDING_DEPOSIT_WINDOW_MS = 24 * 60 * 60_000;
 
 /**
  * Marks deposits abandoned mid-start `failed` (of one user, or of everyone); returns how many.
@@ -68,7 +77,8 @@ interface DepositStart {
 
 /**
  * Starts a deposit: records it as pending, initializes a Paystack transaction for it, and answers
- * with the checkout URL (`amount` in kobo). Paystack unreachable, slow or refusing: the deposit is
+ * with the checkout URL (`amount` in kobo). A user with `MAX_PENDING_DEPOSITS` pending deposits
+ * started within `PENDING_DEPOSIT_WINDOW_MS` gets `409 too_many_pending_deposits`. Paystack unreachable, slow or refusing: the deposit is
  * marked `failed` with the reason, and `502 payment_provider_error` names its reference. A user
  * deleted since their credentials were issued is `401 invalid_token`.
  *
@@ -122,8 +132,30 @@ async function recordPendingDeposit(
         if (stored) return stored;
       }
       await failAbandonedDepositStarts(tx, userId);
-      const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
+      // The user's row lock serializes this user's starts, so the count below cannot be raced.
+      const [user] = await tx
+        .select({ email: users.email })
+        .from(users)
+        .where(eq(users.id, userId))
+        .for('update');
       if (!user) throw signedInUserGone();
+      const [pending] = await tx
+        .select({ count: count() })
+        .from(deposits)
+        .where(
+          and(
+            eq(deposits.userId, userId),
+            eq(deposits.status, 'pending'),
+            gt(deposits.createdAt, sql`now() - make_interval(secs => ${PENDING_DEPOSIT_WINDOW_MS / 1000})`),
+          ),
+        );
+      if ((pending?.count ?? 0) >= MAX_PENDING_DEPOSITS) {
+        throw new AppError(
+          'too_many_pending_deposits',
+          `You have ${MAX_PENDING_DEPOSITS} deposits started in the last 24 hours and not yet paid: ` +
+            'pay one through its checkout link, or wait, before starting another.',
+        );
+      }
       const [deposit] = await tx
         .insert(deposits)
         .values({ userId, reference, amount, status: 'pending' })

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { deposits } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
@@ -13,6 +13,9 @@ export interface DepositStatus {
 /** The columns a status answer is made of, read and returned alike. */
 const STATUS_FIELDS = { reference: deposits.reference, status: deposits.status, amount: deposits.amount };
 
+/** SPEC: a status read asks Paystack about one deposit at most once a minute. */
+export const VERIFY_INTERVAL_MS = 60_000;
+
 /** Paystack's final verdicts short of success; `abandoned` is not one: the payer may still pay. */
 const FAILED_AT_PAYSTACK = new Set(['failed', 'reversed']);
 
@@ -23,6 +26,10 @@ const FAILED_AT_PAYSTACK = new Set(['failed', 'reversed']);
  * verify call and marked `failed` when Paystack says it failed. It never credits, even when
  * Paystack says `success`: only the signed webhook credits. When Paystack cannot be asked, the
  * answer is what the service knows, with the reason in `providerError`.
+ *
+ * Paystack is asked about one deposit at most once per `VERIFY_INTERVAL_MS`, whoever reads: a read
+ * claims the right with a guarded UPDATE of `last_verified_at`, which concurrent reads wait on and
+ * then find taken, so they answer from the database instead of calling Paystack too.
  */
 export async function getDepositStatus(
   db: Queryable,
@@ -36,6 +43,7 @@ export async function getDepositStatus(
     .where(and(eq(deposits.reference, reference), eq(deposits.userId, userId)));
   if (!deposit) throw new AppError('deposit_not_found', 'You have no deposit with this reference');
   if (deposit.status !== 'pending') return { deposit };
+  if (!(await claimVerification(db, reference))) return { deposit };
 
   let verdict: string;
   try {
@@ -54,4 +62,23 @@ export async function getDepositStatus(
   if (failed) return { deposit: failed };
   const [current] = await db.select(STATUS_FIELDS).from(deposits).where(eq(deposits.reference, reference));
   return { deposit: current ?? deposit };
+}
+
+/** True when this read may ask Paystack now: the deposit is pending and was not asked about lately. */
+async function claimVerification(db: Queryable, reference: string): Promise<boolean> {
+  const claimed = await db
+    .update(deposits)
+    .set({ lastVerifiedAt: sql`now()` })
+    .where(
+      and(
+        eq(deposits.reference, reference),
+        eq(deposits.status, 'pending'),
+        or(
+          isNull(deposits.lastVerifiedAt),
+          lt(deposits.lastVerifiedAt, sql`now() - make_interval(secs => ${VERIFY_INTERVAL_MS / 1000})`),
+        ),
+      ),
+    )
+    .returning({ id: deposits.id });
+  return claimed.length > 0;
 }

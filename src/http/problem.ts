@@ -70,15 +70,62 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * What a malformed field must look like, in words, by the field's name: a failed `pattern` or
+ * `format` is described with these, never with the regular expression itself.
+ */
+const FORMATS_IN_WORDS: Readonly<Record<string, string>> = {
+  limit: 'a whole number from 1 to 100, such as 20',
+  cursor: 'the cursor from the previous page’s Link header, unchanged',
+  wallet_number: 'a wallet number: 13 digits, such as 4829103756218',
+  reference: 'a deposit reference: 1 to 100 letters, digits, hyphens, dots or equals signs',
+  'idempotency-key': 'a key of 1 to 255 visible ASCII characters without spaces, such as a UUID',
+  key_id: 'an API key id: a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
+  expired_key_id: 'an API key id: a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
+  name: 'text with at least one visible character and no control characters',
+};
+
+/** SPEC: amounts are integers in kobo; an example in naira says what that means. */
+const KOBO_EXAMPLE = '₦5,000 is 500000';
+
+/** `kobo` as naira for a message, e.g. 1000000000 as `₦10,000,000`. */
+function naira(kobo: number): string {
+  return `₦${(kobo / 100).toLocaleString('en-NG', { maximumFractionDigits: 2 })}`;
+}
+
+/** One Ajv error as a sentence a client's developer can act on, naming the field. */
 function describeValidation(error: FastifyError): string {
   const first = error.validation?.[0];
   if (!first) return error.message;
   const where = error.validationContext ?? 'request';
-  const path = first.instancePath ? first.instancePath.replace(/^\//, '').replaceAll('/', '.') : '';
-  const missing = (first.params as { missingProperty?: string }).missingProperty;
-  const extra = (first.params as { additionalProperty?: string }).additionalProperty;
-  const field = [where, path, missing ?? extra].filter(Boolean).join('.');
-  if (extra) return `${field}: unknown field`;
+  const segments = first.instancePath ? first.instancePath.replace(/^\//, '').split('/') : [];
+  const params = first.params as {
+    missingProperty?: string;
+    additionalProperty?: string;
+    allowedValues?: unknown[];
+    limit?: number;
+  };
+  const field = [where, ...segments, params.missingProperty ?? params.additionalProperty]
+    .filter(Boolean)
+    .join('.');
+  if (params.additionalProperty) return `${field}: unknown field`;
+  if (params.missingProperty) return `${field}: is required`;
+  const name = [...segments].reverse().find((segment) => !/^\d+$/.test(segment)) ?? '';
+  if (name === 'amount') {
+    if (first.keyword === 'minimum' && typeof params.limit === 'number') {
+      return `${field}: must be at least ${params.limit} kobo (${naira(params.limit)}); amounts are in kobo: ${KOBO_EXAMPLE}`;
+    }
+    if (first.keyword === 'maximum' && typeof params.limit === 'number') {
+      return `${field}: must be at most ${params.limit} kobo (${naira(params.limit)}); amounts are in kobo: ${KOBO_EXAMPLE}`;
+    }
+    return `${field}: must be a whole number of kobo, without a fraction (${KOBO_EXAMPLE})`;
+  }
+  if (first.keyword === 'enum' && params.allowedValues) {
+    return `${field}: must be one of ${params.allowedValues.map(String).join(', ')}`;
+  }
+  if (first.keyword === 'pattern' || first.keyword === 'format') {
+    return `${field}: must be ${FORMATS_IN_WORDS[name] ?? 'in the documented format (see /docs)'}`;
+  }
   return `${field}: ${first.message ?? 'is invalid'}`;
 }
 

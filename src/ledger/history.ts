@@ -14,6 +14,7 @@ export interface HistoryItem {
   amount: bigint;
   status: 'success';
   counterpartyWalletNumber: string | null;
+  /** When the entry was posted under its account's lock: newest-first order and time agree. */
   createdAt: Date;
 }
 
@@ -32,10 +33,17 @@ function encodeCursor(entryId: string): string {
   return Buffer.from(`e:${entryId}`).toString('base64url');
 }
 
+/** Entry ids are PostgreSQL bigints from 1: anything outside never reaches SQL. */
+const MAX_ENTRY_ID = 2n ** 63n - 1n;
+
+/** The entry id in a cursor this service issued; anything else is `400 invalid_cursor`. */
 function decodeCursor(cursor: string): bigint {
-  const match = /^e:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new AppError('invalid_cursor', 'The cursor is not one this service issued');
-  return BigInt(match[1] as string);
+  const match = /^e:([1-9]\d{0,18})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const entryId = match ? BigInt(match[1] as string) : undefined;
+  if (entryId === undefined || entryId > MAX_ENTRY_ID) {
+    throw new AppError('invalid_cursor', 'The cursor is not one this service issued');
+  }
+  return entryId;
 }
 
 interface HistoryRow {
@@ -57,7 +65,7 @@ export async function listWalletHistory(
   const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
   const rows = await queryRows<HistoryRow>(
     db,
-    sql`select e.id as entry_id, e.amount, t.id as transaction_id, t.reference, t.kind, t.created_at,
+    sql`select e.id as entry_id, e.amount, t.id as transaction_id, t.reference, t.kind, e.created_at,
                (select w.wallet_number
                   from ledger_entries other
                   join wallets w on w.account_id = other.account_id

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { InexactNumberError, parseJsonExactly, UnstorableTextError } from '../exact-json.ts';
 
 /** Every Paystack event: a name and its data; only some names concern this service. */
 const Envelope = Compile(Type.Object({ event: Type.String({ maxLength: 100 }), data: Type.Unknown() }));
@@ -8,7 +9,7 @@ const Envelope = Compile(Type.Object({ event: Type.String({ maxLength: 100 }), d
 const ChargeSuccessData = Compile(
   Type.Object({
     reference: Type.String({ minLength: 1, maxLength: 200 }),
-    // Beyond 2^53 a JSON number has lost kobo before it reaches us: such an event is not trusted.
+    // Read exactly from the body's text: a fraction or a value beyond 2^53 never gets here.
     amount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     currency: Type.String({ maxLength: 10 }),
   }),
@@ -17,15 +18,23 @@ const ChargeSuccessData = Compile(
 export type PaystackEvent =
   | { kind: 'charge.success'; reference: string; amount: bigint; currency: string }
   | { kind: 'other'; event: string }
+  /** Signed by Paystack, with text PostgreSQL cannot store (U+0000, a lone surrogate): not acted on. */
+  | { kind: 'unstorable'; detail: string }
   /** Signed by Paystack, yet not an event this service can read. */
   | { kind: 'unreadable'; detail: string };
 
-/** Reads a signed webhook body. Parsing happens only after the signature has been checked. */
+/**
+ * Reads a signed webhook body. Parsing happens only after the signature has been checked, and reads
+ * numbers exactly from the text (`src/exact-json.ts`): an amount with a fraction or beyond 2^53 is
+ * `unreadable`; text PostgreSQL cannot store is `unstorable`.
+ */
 export function parsePaystackEvent(rawBody: Buffer): PaystackEvent {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(rawBody.toString('utf8'));
-  } catch {
+    parsed = parseJsonExactly(rawBody.toString('utf8'));
+  } catch (error) {
+    if (error instanceof UnstorableTextError) return { kind: 'unstorable', detail: error.message };
+    if (error instanceof InexactNumberError) return { kind: 'unreadable', detail: error.message };
     return { kind: 'unreadable', detail: 'the body is not JSON' };
   }
   if (!Envelope.Check(parsed)) return { kind: 'unreadable', detail: 'the body has no event name' };

@@ -18,7 +18,14 @@ import { principalOf } from '../http/authentication.ts';
 
 const JWT_ONLY = { auth: { allowApiKey: false } };
 
-const KeyId = Type.String({ format: 'uuid' });
+/**
+ * The canonical form only: Ajv's `uuid` format also takes a `urn:uuid:` prefix, which PostgreSQL's
+ * uuid type refuses, so a client could reach SQL with a value it cannot read.
+ */
+const KeyId = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'The key’s id, a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
+});
 const Timestamp = Type.String({ format: 'date-time' });
 const Permissions = Type.Array(Type.Enum(PERMISSIONS), {
   minItems: 1,

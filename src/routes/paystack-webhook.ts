@@ -28,6 +28,12 @@ function logOutcome(log: FastifyBaseLogger, outcome: WebhookOutcome): void {
     case 'ignored_event':
       log.info({ event: outcome.event }, 'Paystack event ignored');
       return;
+    case 'unstorable_event':
+      log.warn(
+        { detail: outcome.detail },
+        'Paystack event with text that cannot be stored: acknowledged and ignored',
+      );
+      return;
     case 'flagged':
       log.error(
         { reference: outcome.reference, reason: outcome.reason },
@@ -62,7 +68,8 @@ export const paystackWebhookRoutes: FastifyPluginAsyncTypebox<{ db: Database; se
           'for a pending deposit of the same amount and currency credits the wallet exactly once, however ' +
           'often it is delivered (also one marked `failed` after a declined attempt: Paystack’s word that ' +
           'the money arrived wins); a mismatch credits nothing, fails the deposit and flags it for review. ' +
-          'Other events and unknown references are acknowledged and change nothing.',
+          'Other events, unknown references and events with text that cannot be stored (U+0000, a lone ' +
+          'surrogate) are acknowledged and change nothing.',
         headers: Type.Object({ 'x-paystack-signature': Type.Optional(Type.String()) }),
         body: Type.Unknown({ description: 'Paystack event: `{"event": "charge.success", "data": {...}}`' }),
         response: { 200: Type.Object({ status: Type.Literal(true) }) },

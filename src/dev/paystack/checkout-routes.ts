@@ -83,6 +83,7 @@ export function registerCheckout(app: FastifyInstance, options: CheckoutOptions)
       }
       if (transaction.status !== 'abandoned') return html(reply, 409, alreadySettled(transaction));
       settle(transaction, action, request.ip, webhooks);
+      transactions.save();
       if (action === 'decline') {
         return html(
           reply,

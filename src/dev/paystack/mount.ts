@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { invariant } from '../../errors.ts';
 import type { PaystackAccount } from '../../paystack/setup.ts';
@@ -6,6 +7,8 @@ import { PAYSTACK_WEBHOOK_PATH } from '../../routes/paystack-webhook.ts';
 import { paystackSimulator } from './simulator.ts';
 
 export const DEV_PAYSTACK_PREFIX = '/dev/paystack';
+/** The simulator's transactions under DATA_DIR, so checkout links survive a restart. */
+export const SIMULATOR_STATE_FILE = 'paystack-simulator.json';
 
 /**
  * The service's own address as a client can reach it: known only once it listens, which also
@@ -29,15 +32,20 @@ function ownUrl(app: FastifyInstance): string {
 /**
  * Without PAYSTACK_SECRET_KEY the service serves the Paystack simulator itself and talks to it
  * over HTTP, so the same client, signature check and webhook handling run as with Paystack.
- * Config refuses this in production.
+ * Config refuses this in production. Its transactions are kept in `SIMULATOR_STATE_FILE` under
+ * `dataDir`, so a pending deposit's checkout link still works after a restart.
  */
-export async function mountPaystackSimulator(app: FastifyInstance): Promise<PaystackAccount> {
+export async function mountPaystackSimulator(
+  app: FastifyInstance,
+  dataDir: string,
+): Promise<PaystackAccount> {
   // Fresh each start: only this process signs and checks with it.
   const secretKey = `sk_test_${randomBytes(24).toString('hex')}`;
   await app.register(paystackSimulator, {
     prefix: DEV_PAYSTACK_PREFIX,
     secretKey,
     webhookUrl: () => `${ownUrl(app)}${PAYSTACK_WEBHOOK_PATH}`,
+    stateFile: join(dataDir, SIMULATOR_STATE_FILE),
   });
   app.addHook('onListen', async () => {
     app.log.warn(

@@ -18,18 +18,20 @@ export interface PaystackSimulatorOptions {
   /** Where `charge.success` goes; a function when it is known only once the receiver listens. */
   webhookUrl: string | (() => string);
   webhookRetry?: WebhookRetryPolicy;
+  /** Where the transactions are kept across restarts (a JSON file); in memory only when unset. */
+  stateFile?: string;
   /** A test hook: the same object, mutated by the test, is read on every API call. */
   behaviour?: SimulatorBehaviour;
 }
 
 /**
  * The simulator as a Fastify plugin, on a server of its own or under a prefix of the service:
- * transactions in memory, the API (`/transaction/…`), the checkout page (`/checkout/…`) and
+ * transactions in memory (and in `stateFile` when given), the API (`/transaction/…`), the checkout page (`/checkout/…`) and
  * webhooks retried until the receiver answers 200. Closing the server stops the deliveries.
  */
 export const paystackSimulator: FastifyPluginAsync<PaystackSimulatorOptions> = async (app, options) => {
   const { webhookUrl } = options;
-  const transactions = new SimulatedTransactions();
+  const transactions = new SimulatedTransactions(options.stateFile);
   const webhooks = new WebhookSender({
     secretKey: options.secretKey,
     url: typeof webhookUrl === 'string' ? () => webhookUrl : webhookUrl,

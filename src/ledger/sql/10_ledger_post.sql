@@ -1,5 +1,5 @@
 -- ledger_post(reference, kind, accounts[], amounts[]): posts one balanced ledger transaction and
--- returns one row per entry (transaction id, its created_at, account id, balance_after). Every
+-- returns one row per entry (transaction id, the entry's created_at, account id, balance_after). Every
 -- movement of money goes through it; wallet_transfer and deposit_credit call it.
 --
 -- Guarantees:
@@ -12,7 +12,9 @@
 --   lost update and no wallet below zero (only system accounts may go negative); the fixed order
 --   rules out deadlocks between postings touching the same accounts.
 -- - Each entry is inserted with its balance_after while its account row is locked, so entry ids
---   grow in commit order per account (history pagination relies on it).
+--   grow in commit order per account (history pagination relies on it). Its created_at is the
+--   clock at that moment (clock_timestamp(), not the transaction's start now()), so per account
+--   the order of ids and the order of created_at agree: history shows both.
 -- - The ledger_transactions row carries the reference, unique: posting a reference twice fails
 --   with 23505 (unique_violation) rather than moving money twice.
 --
@@ -31,7 +33,6 @@ DECLARE
   v_sum bigint := 0;
   v_order int[] := '{}';
   v_transaction_id uuid;
-  v_created_at timestamptz;
   v_balance bigint;
   v_index int;
   v_position int;
@@ -64,7 +65,7 @@ BEGIN
 
   INSERT INTO ledger_transactions (reference, kind)
   VALUES (p_reference, p_kind)
-  RETURNING ledger_transactions.id, ledger_transactions.created_at INTO v_transaction_id, v_created_at;
+  RETURNING ledger_transactions.id INTO v_transaction_id;
 
   FOREACH v_index IN ARRAY v_order LOOP
     UPDATE accounts
@@ -80,10 +81,10 @@ BEGIN
     END IF;
 
     INSERT INTO ledger_entries (transaction_id, account_id, amount, balance_after, created_at)
-    VALUES (v_transaction_id, p_accounts[v_index], p_amounts[v_index], v_balance, v_created_at);
+    VALUES (v_transaction_id, p_accounts[v_index], p_amounts[v_index], v_balance, clock_timestamp())
+    RETURNING ledger_entries.created_at INTO created_at;
 
     transaction_id := v_transaction_id;
-    created_at := v_created_at;
     account_id := p_accounts[v_index];
     balance_after := v_balance;
     RETURN NEXT;

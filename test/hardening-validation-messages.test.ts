@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
+import { expectProblem } from './support/http.ts';
+
+let t: TestApp;
+let user: TestUser;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  user = await t.createUser();
+});
+afterAll(() => t.close());
+
+function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${t.url}${path}`, {
+    method: 'POST',
+    headers: { ...user.auth, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+async function detailOf(response: Response): Promise<string> {
+  return (await expectProblem(response, 400, 'validation_failed')).detail;
+}
+
+/** Characters of a regular expression a message must never show. */
+const REGEX_SYNTAX = /[\^$\\[\]{}]|\(\?|\.\*|\+\$/;
+
+describe('validation messages speak the user’s language', () => {
+  it('says kobo with an example for amounts that are fractions, strings, too small or too large', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['/wallet/transfer', { wallet_number: '4829103756218', amount: 500_000.5 }, /whole number of kobo/],
+      ['/wallet/transfer', { wallet_number: '4829103756218', amount: '5000' }, /whole number of kobo/],
+      ['/wallet/transfer', { wallet_number: '4829103756218', amount: 0 }, /at least 1 kobo/],
+      [
+        '/wallet/transfer',
+        { wallet_number: '4829103756218', amount: 1e12 },
+        /at most 100000000000 kobo \(₦1,000,000,000\)/,
+      ],
+      ['/wallet/deposit', { amount: 50 }, /at least 100 kobo \(₦1\)/],
+      ['/wallet/deposit', { amount: 2_000_000_000 }, /at most 1000000000 kobo \(₦10,000,000\)/],
+    ];
+    for (const [path, body, expected] of cases) {
+      const detail = await detailOf(await post(path, body));
+      expect(detail, JSON.stringify(body)).toMatch(/^body\.amount: /);
+      expect(detail, JSON.stringify(body)).toMatch(expected);
+      expect(detail, JSON.stringify(body)).toContain('₦5,000 is 500000');
+    }
+  });
+
+  it('lists the allowed values of an enumeration', async () => {
+    expect(
+      await detailOf(await post('/keys/create', { name: 'k', permissions: ['read'], expiry: '2D' })),
+    ).toBe('body.expiry: must be one of 1H, 1D, 1M, 1Y');
+    expect(
+      await detailOf(await post('/keys/create', { name: 'k', permissions: ['admin'], expiry: '1D' })),
+    ).toBe('body.permissions.0: must be one of deposit, transfer, read');
+  });
+
+  it('describes formats in words, never as a regular expression', async () => {
+    const cases: [Promise<Response>, RegExp][] = [
+      [
+        fetch(`${t.url}/wallet/transactions?limit=500`, { headers: user.auth }),
+        /^querystring\.limit: must be a whole number from 1 to 100/,
+      ],
+      [
+        fetch(`${t.url}/wallet/transactions?cursor=a.b`, { headers: user.auth }),
+        /^querystring\.cursor: must be the cursor from/,
+      ],
+      [
+        post('/wallet/transfer', { wallet_number: '12ab', amount: 100 }),
+        /^body\.wallet_number: must be a wallet number: 13 digits/,
+      ],
+      [
+        post(
+          '/wallet/transfer',
+          { wallet_number: '4829103756218', amount: 100 },
+          { 'idempotency-key': 'has space' },
+        ),
+        /^headers\.idempotency-key: must be a key of 1 to 255 visible ASCII characters/,
+      ],
+      [
+        fetch(`${t.url}/wallet/deposit/dep_x/status`, { headers: user.auth }),
+        /^params\.reference: must be a deposit reference/,
+      ],
+      [
+        fetch(`${t.url}/keys/not-a-uuid`, { method: 'DELETE', headers: user.auth }),
+        /^params\.key_id: must be an API key id: a UUID/,
+      ],
+      [
+        post('/keys/rollover', { expired_key_id: 'x', expiry: '1D' }),
+        /^body\.expired_key_id: must be an API key id/,
+      ],
+      [
+        post('/keys/create', { name: '\t', permissions: ['read'], expiry: '1D' }),
+        /^body\.name: must be text with at least one visible character/,
+      ],
+    ];
+    for (const [response, expected] of cases) {
+      const detail = await detailOf(await response);
+      expect(detail).toMatch(expected);
+      expect(detail).not.toMatch(REGEX_SYNTAX);
+    }
+  });
+});
