@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     logger: loggerOptions(process.env.LOG_LEVEL ?? 'info'),
   });
   app.log.info({ driver: database.driver }, 'database ready');
+  for (const warning of config.warnings) app.log.warn(warning);
 
   const maintenanceTimer = setInterval(() => {
     purgeExpiredIdempotencyKeys(database.db).then(

@@ -64,7 +64,9 @@ describe('a valid token of a user who no longer exists', () => {
 describe('an API key sent as a Bearer token', () => {
   it('is 401 invalid_token whose detail says to send it in x-api-key', async () => {
     for (const key of ['sk_test_0123456789abcdefghijABCDEFGHIJ012345', 'sk_live_whatever']) {
-      const response = await fetch(`${t.url}/wallet/balance`, { headers: { authorization: `Bearer ${key}` } });
+      const response = await fetch(`${t.url}/wallet/balance`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       const body = await expectProblem(response, 401, 'invalid_token');
       expect(body.detail).toMatch(/x-api-key/);
     }
