@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { invariant } from './errors.ts';
 
@@ -38,6 +39,13 @@ export interface Config {
     /** Per client IP address: API key attempts answered `401`; beyond it, that address's failed attempts get `429`. */
     readonly failedKeyPerMinute: number;
   };
+  /**
+   * TRUST_PROXY as Fastify's `trustProxy`: which X-Forwarded-* headers decide the client's address
+   * (rate limits, logs). `false`: none, the TCP peer is the client; `true`: every hop; a number: that
+   * many hops; a list: the proxies' addresses or CIDRs (or proxy-addr's `loopback`, `linklocal`,
+   * `uniquelocal`).
+   */
+  readonly trustProxy: boolean | number | readonly string[];
   /** Settings that start but are probably mistakes (a localhost redirect in production), for the log. */
   readonly warnings: readonly string[];
 }
@@ -166,6 +174,32 @@ function parsePerMinute(env: Env, name: string, fallback: number): number {
     );
   }
   return value;
+}
+
+const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const MAX_PROXY_HOPS = 100;
+
+/** One TRUST_PROXY entry: an IP address, a CIDR whose prefix fits the address family, or a named range. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_ADDRESS_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function parseTrustProxy(env: Env): Config['trustProxy'] {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_PROXY_HOPS) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.every(isProxyAddress)) return Object.freeze(entries);
+  throw new ConfigError(
+    'TRUST_PROXY',
+    `must be true, a hop count from 1 to ${MAX_PROXY_HOPS}, or comma-separated proxy addresses or CIDRs (10.0.0.0/8), got "${raw}"`,
+  );
 }
 
 /**
@@ -346,6 +380,8 @@ export function loadConfig(env: Env = process.env): Config {
     failedKeyPerMinute: attempt(() => parsePerMinute(env, 'RATE_LIMIT_FAILED_KEY_PER_MINUTE', 120), 0),
   });
 
+  const trustProxy = attempt(() => parseTrustProxy(env), false);
+
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigErrors(problems);
   invariant(google !== undefined && paystack !== undefined, 'a provider refusal was recorded');
@@ -369,6 +405,7 @@ export function loadConfig(env: Env = process.env): Config {
     google,
     paystack,
     rateLimits,
+    trustProxy,
     warnings: Object.freeze(warnings),
   });
 }
