@@ -39,6 +39,8 @@ export interface Config {
     /** Per client IP address: API key attempts answered `401`; beyond it, that address's failed attempts get `429`. */
     readonly failedKeyPerMinute: number;
   };
+  /** LOG_LEVEL: one of pino's levels. */
+  readonly logLevel: string;
   /**
    * TRUST_PROXY as Fastify's `trustProxy`: which X-Forwarded-* headers decide the client's address
    * (rate limits, logs). `false`: none, the TCP peer is the client; `true`: every hop; a number: that
@@ -174,6 +176,16 @@ function parsePerMinute(env: Env, name: string, fallback: number): number {
     );
   }
   return value;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(env: Env): string {
+  const raw = read(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(raw)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return raw;
 }
 
 const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -381,6 +393,7 @@ export function loadConfig(env: Env = process.env): Config {
   });
 
   const trustProxy = attempt(() => parseTrustProxy(env), false);
+  const logLevel = attempt(() => parseLogLevel(env), 'info');
 
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigErrors(problems);
@@ -405,6 +418,7 @@ export function loadConfig(env: Env = process.env): Config {
     google,
     paystack,
     rateLimits,
+    logLevel,
     trustProxy,
     warnings: Object.freeze(warnings),
   });

@@ -14,7 +14,8 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
-const READY_TIMEOUT_MS = 30_000;
+// A first start creates the embedded database, which takes tens of seconds on a loaded CI machine.
+const READY_TIMEOUT_MS = 90_000;
 
 /** Runs `src/server.ts` as its own process, the way `npm start` does, and waits until it answers. */
 export async function startServiceProcess(options: {
