@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   try {
     if (config.databaseUrl === undefined && !existsSync(`${config.dataDir}/pglite`)) {
       const inside = relative(process.cwd(), config.dataDir);
-      const where = inside === '' || inside.startsWith('..') || isAbsolute(inside) ? config.dataDir : `./${inside}`;
+      const where =
+        inside === '' || inside.startsWith('..') || isAbsolute(inside) ? config.dataDir : `./${inside}`;
       startupLog.info(`creating the embedded database under ${where} (first start takes a few seconds)…`);
     }
     database = await openDatabase(config);
