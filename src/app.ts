@@ -49,13 +49,13 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
  * sign-in provider, Paystack simulator) and uses them over HTTP; only then are their modules loaded.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = createFastify(deps.logger);
+  const app = createFastify(deps.logger, deps.config.trustProxy);
   registerJsonBody(app);
   await app.register(cookie);
   await registerOpenApi(app);
 
-  await registerRateLimits(app, deps.config.rateLimits);
-  registerAuthentication(app, { db: deps.database.db, jwtSecret: deps.config.jwtSecret });
+  const countFailedApiKey = await registerRateLimits(app, deps.config.rateLimits);
+  registerAuthentication(app, { db: deps.database.db, jwtSecret: deps.config.jwtSecret, countFailedApiKey });
 
   await app.register(healthRoutes, { database: deps.database });
   const signIn = await googleSignIn(app, deps.config);
@@ -73,9 +73,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 /** Fastify with request ids and every error, the router's own included, as problem details. */
-function createFastify(logger: AppDeps['logger']) {
+function createFastify(logger: AppDeps['logger'], trustProxy: Config['trustProxy']) {
+  // Which forwarding headers name the client, for rate limits and logs (TRUST_PROXY).
+  const proxies: FastifyServerOptions['trustProxy'] =
+    typeof trustProxy === 'number'
+      ? (_address: string, hop: number) => hop < trustProxy
+      : typeof trustProxy === 'object'
+        ? [...trustProxy]
+        : trustProxy;
   const app = Fastify({
     logger: logger ?? false,
+    trustProxy: proxies,
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: (request) => {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { invariant } from './errors.ts';
 
 /**
  * The service's whole configuration, read once from the environment (and `.env` when present),
@@ -34,9 +36,20 @@ export interface Config {
     readonly walletPerMinute: number;
     /** Per client IP address, on `/auth/*`. */
     readonly authPerMinute: number;
-    /** Per client IP address: API key attempts answered `401`; beyond it, API keys from there get `429`. */
+    /** Per client IP address: API key attempts answered `401`; beyond it, that address's failed attempts get `429`. */
     readonly failedKeyPerMinute: number;
   };
+  /** LOG_LEVEL: one of pino's levels. */
+  readonly logLevel: string;
+  /**
+   * TRUST_PROXY as Fastify's `trustProxy`: which X-Forwarded-* headers decide the client's address
+   * (rate limits, logs). `false`: none, the TCP peer is the client; `true`: every hop; a number: that
+   * many hops; a list: the proxies' addresses or CIDRs (or proxy-addr's `loopback`, `linklocal`,
+   * `uniquelocal`).
+   */
+  readonly trustProxy: boolean | number | readonly string[];
+  /** Settings that start but are probably mistakes (a localhost redirect in production), for the log. */
+  readonly warnings: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -47,6 +60,33 @@ export class ConfigError extends Error {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Every variable that is wrong, in one error (`variable` is the first one), so a deployment learns
+ * them all from one attempt. The message stays one line: the refusals joined by "; ".
+ */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly errors: readonly ConfigError[]) {
+    const [first] = errors;
+    if (!first) throw new Error('ConfigErrors needs at least one error');
+    super(first.variable, '');
+    this.message = errors.map((error) => error.message).join('; ');
+    this.name = 'ConfigError';
+  }
+}
+
+/** Runs one variable's parser; a refusal is collected and `fallback` stands in so the others are still read. */
+function collecting(problems: ConfigError[]) {
+  return <T>(parse: () => T, fallback: T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+      return fallback;
+    }
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -138,6 +178,42 @@ function parsePerMinute(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(env: Env): string {
+  const raw = read(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(raw)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return raw;
+}
+
+const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const MAX_PROXY_HOPS = 100;
+
+/** One TRUST_PROXY entry: an IP address, a CIDR whose prefix fits the address family, or a named range. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_ADDRESS_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function parseTrustProxy(env: Env): Config['trustProxy'] {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_PROXY_HOPS) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.every(isProxyAddress)) return Object.freeze(entries);
+  throw new ConfigError(
+    'TRUST_PROXY',
+    `must be true, a hop count from 1 to ${MAX_PROXY_HOPS}, or comma-separated proxy addresses or CIDRs (10.0.0.0/8), got "${raw}"`,
+  );
+}
+
 /**
  * In development the JWT key is generated once and kept beside the embedded database, so tokens
  * survive a restart. Production must be given a real secret.
@@ -149,6 +225,8 @@ function resolveJwtSecret(env: Env, nodeEnv: Config['nodeEnv'], dataDir: string)
     if (bytes.length < MIN_JWT_SECRET_BYTES) {
       throw new ConfigError('JWT_SECRET', `must be at least ${MIN_JWT_SECRET_BYTES} bytes long`);
     }
+    if (nodeEnv === 'production') checkRandomSecret(raw);
+    // The key stays the text as given (not its decoding), so tokens issued before this check survive.
     return bytes;
   }
   if (nodeEnv === 'production') {
@@ -160,6 +238,59 @@ function resolveJwtSecret(env: Env, nodeEnv: Config['nodeEnv'], dataDir: string)
   const generated = randomBytes(48).toString('base64url');
   writeFileSync(file, generated, { mode: 0o600 });
   return new TextEncoder().encode(generated);
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+/** 32 random bytes show about 30 distinct values and as many distinct steps between neighbours. */
+const MIN_DISTINCT_BYTES = 16;
+/** Hex text has only 16 symbols, so the text itself is held to a lower floor. */
+const MIN_DISTINCT_TEXT_STEPS = 8;
+
+/** The bytes `text` encodes as hex or base64 (either alphabet), or undefined when it is neither. */
+function decodeSecret(text: string): Buffer | undefined {
+  if (HEX.test(text)) return Buffer.from(text, 'hex');
+  const unpadded = text.replace(/=+$/, '');
+  if (BASE64.test(text) && unpadded.length % 4 !== 1) return Buffer.from(unpadded, 'base64url');
+  return undefined;
+}
+
+/** How many different values, and different steps between neighbours, `values` has. */
+function variety(values: readonly number[]): { distinct: number; steps: number } {
+  const steps = new Set<number>();
+  for (let i = 1; i < values.length; i++) steps.add((values[i] as number) - (values[i - 1] as number));
+  return { distinct: new Set(values).size, steps: steps.size };
+}
+
+/**
+ * Production's JWT_SECRET must be random: hex or base64 of at least 32 bytes, checked after
+ * decoding, and not a repetition or a run ('a'×64, '0123…', 'abcd…'), which a floor on distinct
+ * values and distinct steps between neighbouring bytes (and characters) catches.
+ */
+function checkRandomSecret(text: string): void {
+  const advice = 'generate one with `openssl rand -base64 32`';
+  const bytes = decodeSecret(text);
+  if (bytes === undefined) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      `must be random bytes written as hex or base64 in production; ${advice}`,
+    );
+  }
+  if (bytes.length < MIN_JWT_SECRET_BYTES) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      `must decode to at least ${MIN_JWT_SECRET_BYTES} bytes in production, got ${bytes.length}; ${advice}`,
+    );
+  }
+  const decoded = variety([...bytes]);
+  const written = variety([...text].map((character) => character.charCodeAt(0)));
+  if (
+    decoded.distinct < MIN_DISTINCT_BYTES ||
+    decoded.steps < MIN_DISTINCT_BYTES ||
+    written.steps < MIN_DISTINCT_TEXT_STEPS
+  ) {
+    throw new ConfigError('JWT_SECRET', `is not random (repeated or patterned) in production; ${advice}`);
+  }
 }
 
 /** Reads `.env` into the environment when the file exists; variables already set win. */
@@ -196,6 +327,26 @@ function readGoogle(env: Env, nodeEnv: Config['nodeEnv'], port: number): Config[
   return Object.freeze({ clientId, clientSecret, issuer, redirectUri });
 }
 
+/**
+ * The dev stand-ins (sign-in provider and Paystack simulator) come as a pair: with one real
+ * provider configured the deployment is meant to be real, and a simulator beside it would credit
+ * wallets with money no one paid. NODE_ENV=test alone may mix them, for tests that play one
+ * provider with a local double.
+ */
+function checkStandInPair(env: Env, nodeEnv: Config['nodeEnv']): void {
+  if (nodeEnv !== 'development') return;
+  const google = read(env, 'GOOGLE_CLIENT_ID') !== undefined;
+  const paystack = read(env, 'PAYSTACK_SECRET_KEY') !== undefined;
+  if (google === paystack) return;
+  const [set, unset] = google
+    ? ['GOOGLE_CLIENT_ID', 'PAYSTACK_SECRET_KEY']
+    : ['PAYSTACK_SECRET_KEY', 'GOOGLE_CLIENT_ID'];
+  throw new ConfigError(
+    unset,
+    `is required because ${set} is set: the dev stand-ins run only as a pair, with neither set`,
+  );
+}
+
 /** PAYSTACK_*: the account, or none, which outside production means the Paystack simulator. */
 function readPaystack(env: Env, nodeEnv: Config['nodeEnv']): Config['paystack'] {
   const secretKey = read(env, 'PAYSTACK_SECRET_KEY');
@@ -215,27 +366,46 @@ function readPaystack(env: Env, nodeEnv: Config['nodeEnv']): Config['paystack'] 
 
 /**
  * The configuration from `env` (SPEC.md's table), validated and frozen. Throws ConfigError naming
- * the first variable that is wrong. Outside production, without JWT_SECRET, it creates or reads
+ * the variable that is wrong, or ConfigErrors naming every one when several are. Outside production, without JWT_SECRET, it creates or reads
  * the key file under DATA_DIR.
  */
 export function loadConfig(env: Env = process.env): Config {
+  const problems: ConfigError[] = [];
+  const attempt = collecting(problems);
+  // Every other rule depends on the mode, so a wrong NODE_ENV is refused on its own.
   const nodeEnv = parseNodeEnv(env);
-  const port = parsePort(env);
+  const port = attempt(() => parsePort(env), 3000);
   const host = read(env, 'HOST') ?? '127.0.0.1';
-  const databaseUrl = parseDatabaseUrl(env);
+  const databaseUrl = attempt(() => parseDatabaseUrl(env), undefined);
   const dataDir = resolve(read(env, 'DATA_DIR') ?? './.data');
-  const jwtTtlSeconds = parseJwtTtl(env);
-  const google = readGoogle(env, nodeEnv, port);
-  const paystack = readPaystack(env, nodeEnv);
-  const jwtSecret = resolveJwtSecret(env, nodeEnv, dataDir);
+  const jwtTtlSeconds = attempt(() => parseJwtTtl(env), 0);
+  const google = attempt(() => readGoogle(env, nodeEnv, port), undefined);
+  const paystack = attempt(() => readPaystack(env, nodeEnv), undefined);
+  attempt(() => checkStandInPair(env, nodeEnv), undefined);
+  const jwtSecret = attempt(() => resolveJwtSecret(env, nodeEnv, dataDir), new Uint8Array());
 
   // Defaults: a benchmark of 32 connections over 40 users stays far below the per-principal limit,
   // and test suites signing in repeatedly from 127.0.0.1 stay below the per-IP ones.
   const rateLimits = Object.freeze({
-    walletPerMinute: parsePerMinute(env, 'RATE_LIMIT_WALLET_PER_MINUTE', 30_000),
-    authPerMinute: parsePerMinute(env, 'RATE_LIMIT_AUTH_PER_MINUTE', 300),
-    failedKeyPerMinute: parsePerMinute(env, 'RATE_LIMIT_FAILED_KEY_PER_MINUTE', 120),
+    walletPerMinute: attempt(() => parsePerMinute(env, 'RATE_LIMIT_WALLET_PER_MINUTE', 30_000), 0),
+    authPerMinute: attempt(() => parsePerMinute(env, 'RATE_LIMIT_AUTH_PER_MINUTE', 300), 0),
+    failedKeyPerMinute: attempt(() => parsePerMinute(env, 'RATE_LIMIT_FAILED_KEY_PER_MINUTE', 120), 0),
   });
+
+  const trustProxy = attempt(() => parseTrustProxy(env), false);
+  const logLevel = attempt(() => parseLogLevel(env), 'info');
+
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new ConfigErrors(problems);
+  invariant(google !== undefined && paystack !== undefined, 'a provider refusal was recorded');
+
+  const warnings: string[] = [];
+  if (nodeEnv === 'production' && isLoopbackUrl(new URL(google.redirectUri))) {
+    warnings.push(
+      `GOOGLE_REDIRECT_URI is ${google.redirectUri} in production: Google sends users back to their own ` +
+        'machine after sign-in; set it to https://<your host>/auth/google/callback',
+    );
+  }
 
   return Object.freeze({
     nodeEnv,
@@ -248,5 +418,8 @@ export function loadConfig(env: Env = process.env): Config {
     google,
     paystack,
     rateLimits,
+    logLevel,
+    trustProxy,
+    warnings: Object.freeze(warnings),
   });
 }

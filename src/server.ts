@@ -1,20 +1,26 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { isAbsolute, relative } from 'node:path';
+import pino from 'pino';
+import pretty from 'pino-pretty';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import type { DatabaseHandle } from './db/client.ts';
 import { openDatabase } from './db/open.ts';
 import { failAbandonedDepositStarts } from './deposits/start.ts';
 import { loggerOptions } from './http/logging.ts';
 import { purgeExpiredIdempotencyKeys } from './idempotency/store.ts';
+import { describeStartupFailure } from './startup-failure.ts';
 
 /** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How often expired idempotency keys are purged and abandoned deposit starts marked failed. */
 const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
 
-async function main(): Promise<void> {
+function readConfig(): Config {
   loadDotEnv();
-  let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);
@@ -22,15 +28,57 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+}
 
-  const database = await openDatabase(config);
-  const app = await buildApp({
-    config,
-    database,
-    logger: loggerOptions(process.env.LOG_LEVEL ?? 'info'),
-  });
-  app.log.info({ driver: database.driver }, 'database ready');
+/**
+ * Readable colored lines for a person at a terminal outside production; JSON lines (one object
+ * each, for log shippers) in production and whenever stdout is not a terminal.
+ */
+function logStream(config: Config): NodeJS.WritableStream | undefined {
+  if (config.nodeEnv === 'production' || !process.stdout.isTTY) return undefined;
+  return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' });
+}
 
+/** The service's own address for people: loopback and wildcard hosts are shown as localhost. */
+function baseUrl(config: Config, address: AddressInfo): string {
+  const local = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(config.host);
+  const host = local ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const stream = logStream(config);
+  // Before the app exists, start-up progress goes through a logger of the same level and output.
+  const startupLog = pino({ level: config.logLevel }, stream ?? pino.destination({ dest: 1, sync: true }));
+
+  let database: DatabaseHandle | undefined;
+  try {
+    if (config.databaseUrl === undefined && !existsSync(`${config.dataDir}/pglite`)) {
+      const inside = relative(process.cwd(), config.dataDir);
+      const where =
+        inside === '' || inside.startsWith('..') || isAbsolute(inside) ? config.dataDir : `./${inside}`;
+      startupLog.info(`creating the embedded database under ${where} (first start takes a few seconds)…`);
+    }
+    database = await openDatabase(config);
+    const app = await buildApp({ config, database, logger: loggerOptions(config.logLevel, stream) });
+    app.log.info({ driver: database.driver }, 'database ready');
+    for (const warning of config.warnings) app.log.warn(warning);
+    await serve(app, database, config);
+  } catch (error) {
+    const line = describeStartupFailure(error, config);
+    if (line === undefined) throw error;
+    process.stderr.write(`Cannot start: ${line}\n`);
+    await database?.close().catch(() => {});
+    process.exit(1);
+  }
+}
+
+async function serve(
+  app: Awaited<ReturnType<typeof buildApp>>,
+  database: DatabaseHandle,
+  config: Config,
+): Promise<void> {
   const maintenanceTimer = setInterval(() => {
     purgeExpiredIdempotencyKeys(database.db).then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'purged expired idempotency keys'),
@@ -58,7 +106,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    clearInterval(maintenanceTimer);
+    await app.close().catch(() => {});
+    throw error;
+  }
+  const url = baseUrl(config, app.server.address() as AddressInfo);
+  app.log.info(`wallet service ready: open ${url}/ · API docs ${url}/docs · sign in ${url}/auth/google`);
 }
 
 await main();

@@ -56,7 +56,7 @@ describe('the stand-ins in src/dev/', { timeout: timeoutForStarts(1) }, () => {
         port,
         env: {
           NODE_ENV: 'production',
-          JWT_SECRET: 'stand-in-loading-secret-at-least-32-bytes',
+          JWT_SECRET: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
           GOOGLE_ISSUER: google.issuer,
           GOOGLE_CLIENT_ID: google.client.clientId,
           GOOGLE_CLIENT_SECRET: google.client.clientSecret,

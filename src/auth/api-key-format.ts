@@ -10,6 +10,9 @@ const DISPLAY_PREFIX_LENGTH = 12;
 
 export type KeyMode = 'live' | 'test';
 
+/** What every key of this service (and a Stripe-style key) starts with; no JWT does. */
+export const API_KEY_PREFIX = 'sk_';
+
 const KEY_PATTERN = new RegExp(
   `^sk_(live|test)_([0-9A-Za-z]{${RANDOM_LENGTH}})([0-9A-Za-z]{${CHECKSUM_LENGTH}})$`,
 );

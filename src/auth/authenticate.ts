@@ -1,9 +1,12 @@
-import type { Queryable } from '../db/client.ts';
+import { eq, sql } from 'drizzle-orm';
+import { preparedPerDatabase, type Queryable } from '../db/client.ts';
+import { users } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { API_KEY_PREFIX } from './api-key-format.ts';
 import { resolveApiKey } from './api-key-verify.ts';
 import { verifyAccessToken } from './jwt.ts';
 import type { Permission, Principal } from './permissions.ts';
-import { hasPermission } from './permissions.ts';
+import { hasPermission, signedInUserGone } from './permissions.ts';
 
 export interface Credentials {
   authorization: string | undefined;
@@ -19,6 +22,21 @@ export interface AuthenticationPolicy {
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
 
+/** Runs on every request made with a token, so it is prepared once; a primary-key probe. */
+const userExists = preparedPerDatabase((db) =>
+  db
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('userId')))
+    .prepare('user_exists'),
+);
+
+/**
+ * The principal behind a protected route's credentials (a Bearer JWT or an `x-api-key`), checked
+ * against `policy`. Throws AppError: `400 ambiguous_credentials` (both sent), `401 unauthenticated`
+ * (none), `401 invalid_token` (a bad token, an API key sent as a Bearer token, or a token whose user
+ * no longer exists), the API key refusals of `resolveApiKey`, `403 permission_denied`.
+ */
 export async function authenticate(
   credentials: Credentials,
   policy: AuthenticationPolicy,
@@ -43,7 +61,18 @@ export async function authenticate(
   if (authorization !== undefined) {
     const match = BEARER.exec(authorization);
     if (!match) throw new AppError('invalid_token', 'The Authorization header must be "Bearer <token>"');
-    return { via: 'jwt', userId: await verifyAccessToken(match[1] as string, deps.jwtSecret) };
+    const token = match[1] as string;
+    if (token.startsWith(API_KEY_PREFIX)) {
+      throw new AppError(
+        'invalid_token',
+        'This is an API key, not an access token: send it in the x-api-key header, not Authorization',
+      );
+    }
+    const userId = await verifyAccessToken(token, deps.jwtSecret);
+    // Every route, not each domain call, must refuse a deleted user's still-valid token.
+    const [user] = await userExists(deps.db).execute({ userId });
+    if (!user) throw signedInUserGone();
+    return { via: 'jwt', userId };
   }
   throw new AppError('unauthenticated', 'Send a Bearer token or an x-api-key header');
 }

@@ -1,9 +1,12 @@
 import { loadConfig, loadDotEnv } from '../config.ts';
 import { openPglite, openPostgres } from './client.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { runMigrations } from './migrate.ts';
 
 loadDotEnv();
 const config = loadConfig();
+// Migrating the embedded database under a running service would be a second process on it.
+const lock = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
 const handle = config.databaseUrl
   ? await openPostgres(config.databaseUrl)
   : await openPglite(`${config.dataDir}/pglite`);
@@ -14,4 +17,5 @@ try {
   );
 } finally {
   await handle.close();
+  lock?.release();
 }

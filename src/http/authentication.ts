@@ -3,6 +3,7 @@ import { authenticate } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/permissions.ts';
 import type { Queryable } from '../db/client.ts';
 import { AppError } from '../errors.ts';
+import type { FailedApiKeyCounter } from './rate-limit.ts';
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -18,7 +19,7 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
  */
 export function registerAuthentication(
   app: FastifyInstance,
-  deps: { db: Queryable; jwtSecret: Uint8Array },
+  deps: { db: Queryable; jwtSecret: Uint8Array; countFailedApiKey: FailedApiKeyCounter },
 ): void {
   app.decorateRequest('principal', null);
 
@@ -37,14 +38,23 @@ export function registerAuthentication(
     route.schema = schema;
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const policy = request.routeOptions.config.auth;
     if (!policy) return;
-    request.principal = await authenticate(
-      { authorization: singleHeader(request, 'authorization'), apiKey: singleHeader(request, 'x-api-key') },
-      policy,
-      deps,
-    );
+    const apiKey = singleHeader(request, 'x-api-key');
+    try {
+      request.principal = await authenticate(
+        { authorization: singleHeader(request, 'authorization'), apiKey },
+        policy,
+        deps,
+      );
+    } catch (error) {
+      // Only refused keys are counted (and, past the allowance, answered 429 instead of 401).
+      if (apiKey !== undefined && error instanceof AppError && error.status === 401) {
+        await deps.countFailedApiKey(request, reply);
+      }
+      throw error;
+    }
   });
 }
 

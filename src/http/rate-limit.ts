@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
 import { problem, sendProblem } from './problem.ts';
 
 const WINDOW_MS = 60_000;
@@ -16,10 +17,6 @@ function principalKey(request: FastifyRequest): string {
 
 function isAuthRoute(request: FastifyRequest): boolean {
   return request.routeOptions.url?.startsWith('/auth/') ?? false;
-}
-
-function presentsApiKey(request: FastifyRequest): boolean {
-  return request.headers['x-api-key'] !== undefined && request.routeOptions.config.auth !== undefined;
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, detail: string) {
@@ -38,18 +35,25 @@ function enforce(request: FastifyRequest, reply: FastifyReply, verdict: Verdict,
   return verdict.isExceeded ? refuse(request, reply, verdict.ttlInSeconds, detail) : undefined;
 }
 
+/** What authentication calls when a request's API key is refused with `401`. */
+export type FailedApiKeyCounter = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
 /**
  * Three limits, each over a one-minute window kept in this instance's memory (so N instances
- * allow N times the configured rate):
+ * allow N times the configured rate), keyed by the client's address as Fastify's `trustProxy`
+ * (TRUST_PROXY) determines it:
  * - per signed-in user or API key on every route that takes credentials, checked once the
  *   principal is known and before the body is read;
  * - per client IP on `/auth/*`, whose callback calls out to the identity provider;
- * - per client IP on API key attempts answered `401`: once an address has spent its allowance,
- *   its API key requests are refused with `429` before any database lookup until the window ends.
- *
- * Register before the authenticator, so the failed-key check runs ahead of the key lookup.
+ * - per client IP on API key attempts refused with `401`: the returned counter is called by
+ *   authentication after a key is refused, and once the address has spent its allowance it throws
+ *   `429 rate_limited` instead. A valid key is checked first and never counted, so others' failures
+ *   from a shared address (a proxy, an office) never lock it out.
  */
-export async function registerRateLimits(app: FastifyInstance, limits: Config['rateLimits']): Promise<void> {
+export async function registerRateLimits(
+  app: FastifyInstance,
+  limits: Config['rateLimits'],
+): Promise<FailedApiKeyCounter> {
   // The plugin provides the counters; these hooks decide which one applies to a request.
   await app.register(rateLimit, { global: false });
   const perPrincipal = app.createRateLimit({
@@ -64,17 +68,6 @@ export async function registerRateLimits(app: FastifyInstance, limits: Config['r
     if (isAuthRoute(request)) {
       return enforce(request, reply, await authPerIp(request), 'Too many sign-in requests from your address');
     }
-    if (presentsApiKey(request)) {
-      const failures = await failedKeysPerIp(request, { increment: false });
-      if (!failures.isAllowed && failures.remaining === 0) {
-        return refuse(
-          request,
-          reply,
-          failures.ttlInSeconds,
-          'Too many failed API key attempts from your address',
-        );
-      }
-    }
     return undefined;
   });
 
@@ -85,7 +78,14 @@ export async function registerRateLimits(app: FastifyInstance, limits: Config['r
     return enforce(request, reply, await perPrincipal(request), `Too many requests for ${what}`);
   });
 
-  app.addHook('onSend', async (request, reply) => {
-    if (reply.statusCode === 401 && presentsApiKey(request)) await failedKeysPerIp(request);
-  });
+  return async (request, reply) => {
+    const failures = await failedKeysPerIp(request);
+    if (failures.isAllowed || !failures.isExceeded) return;
+    const seconds = Math.max(1, failures.ttlInSeconds);
+    reply.header('retry-after', seconds);
+    throw new AppError(
+      'rate_limited',
+      `Too many failed API key attempts from your address; retry in ${seconds} s`,
+    );
+  };
 }
