@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -10,6 +9,7 @@ import type { Principal } from './auth/permissions.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
+import { requestIdOf } from './http/edge.ts';
 import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
@@ -40,7 +40,6 @@ export interface AppDeps {
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * The service as one Fastify app: routes, authentication, rate limits and the OpenAPI document.
@@ -75,11 +74,9 @@ function createFastify(logger: AppDeps['logger']) {
   const app = Fastify({
     logger: logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: (request) => {
-      const incoming = request.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    },
+    // Fastify's own header reading would take any x-request-id before `requestIdOf` sees it.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     ajv: {
       // Money must arrive as JSON integers: no coercion from strings, and unknown fields are
       // refused rather than silently dropped.
