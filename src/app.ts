@@ -9,7 +9,7 @@ import type { Principal } from './auth/permissions.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
-import { requestIdOf } from './http/edge.ts';
+import { originFormUrl, requestIdOf } from './http/edge.ts';
 import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
@@ -77,6 +77,7 @@ function createFastify(logger: AppDeps['logger']) {
     // Fastify's own header reading would take any x-request-id before `requestIdOf` sees it.
     requestIdHeader: false,
     genReqId: requestIdOf,
+    rewriteUrl: originFormUrl,
     ajv: {
       // Money must arrive as JSON integers: no coercion from strings, and unknown fields are
       // refused rather than silently dropped.

@@ -12,3 +12,18 @@ export function requestIdOf(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];
   return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
+
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * The request target in origin form: `GET http://evil.example/auth/google` (absolute form, RFC 9112
+ * 3.2.2) becomes `/auth/google`, so nothing downstream, the router, redirects or logs, ever sees a
+ * host the client chose in the request line. Used as Fastify's `rewriteUrl`.
+ */
+export function originFormUrl(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const authority = url.startsWith('/') ? null : ABSOLUTE_FORM.exec(url);
+  if (authority === null) return url;
+  const rest = url.slice(authority[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
