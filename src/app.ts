@@ -9,7 +9,16 @@ import type { Principal } from './auth/permissions.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
-import { originFormUrl, requestIdOf } from './http/edge.ts';
+import {
+  BODY_LIMIT_BYTES,
+  DEFAULT_DEADLINES,
+  deadlineOptions,
+  type HttpDeadlines,
+  isClientAbort,
+  originFormUrl,
+  refuseUnroutedBeforeBody,
+  requestIdOf,
+} from './http/edge.ts';
 import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
@@ -37,9 +46,9 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Paystack client settings a test may tighten; the key and URLs come from `config`. */
   paystack?: { timeoutMs?: number };
+  /** Connection deadlines; SPEC's (`DEFAULT_DEADLINES`) unless a test shortens them. */
+  deadlines?: HttpDeadlines;
 }
-
-const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * The service as one Fastify app: routes, authentication, rate limits and the OpenAPI document.
@@ -47,7 +56,8 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
  * sign-in provider, Paystack simulator) and uses them over HTTP; only then are their modules loaded.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = createFastify(deps.logger);
+  const app = createFastify(deps.logger, deps.deadlines ?? DEFAULT_DEADLINES);
+  app.server.maxConnections = deps.config.maxConnections;
   await app.register(cookie);
   await registerOpenApi(app);
 
@@ -70,10 +80,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 /** Fastify with request ids and every error, the router's own included, as problem details. */
-function createFastify(logger: AppDeps['logger']) {
+function createFastify(logger: AppDeps['logger'], deadlines: HttpDeadlines) {
   const app = Fastify({
     logger: logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
+    ...deadlineOptions(deadlines),
     // Fastify's own header reading would take any x-request-id before `requestIdOf` sees it.
     requestIdHeader: false,
     genReqId: requestIdOf,
@@ -92,8 +103,15 @@ function createFastify(logger: AppDeps['logger']) {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  refuseUnroutedBeforeBody(app);
+  // Bodies are JSON only: Fastify's default text/plain parser is dropped.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error, request, reply) => {
+    if (isClientAbort(error, request)) {
+      request.log.debug({ code: 'ECONNRESET' }, 'client aborted the request');
+      return reply;
+    }
     const body = toProblem(error, request);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, detail: body.detail }, 'request refused');

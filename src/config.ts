@@ -37,6 +37,8 @@ export interface Config {
     /** Per client IP address: API key attempts answered `401`; beyond it, API keys from there get `429`. */
     readonly failedKeyPerMinute: number;
   };
+  /** MAX_CONNECTIONS: open connections accepted at once; more are closed as they arrive. */
+  readonly maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +135,20 @@ function parsePerMinute(env: Env, name: string, fallback: number): number {
     throw new ConfigError(
       name,
       `must be an integer from 1 to ${MAX_PER_MINUTE} (requests per minute), got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+const MAX_MAX_CONNECTIONS = 1_000_000;
+
+function parseMaxConnections(env: Env): number {
+  const raw = read(env, 'MAX_CONNECTIONS') ?? '1024';
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_MAX_CONNECTIONS) {
+    throw new ConfigError(
+      'MAX_CONNECTIONS',
+      `must be an integer from 1 to ${MAX_MAX_CONNECTIONS}, got "${raw}"`,
     );
   }
   return value;
@@ -248,5 +264,6 @@ export function loadConfig(env: Env = process.env): Config {
     google,
     paystack,
     rateLimits,
+    maxConnections: parseMaxConnections(env),
   });
 }
