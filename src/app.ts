@@ -22,6 +22,7 @@ import {
 import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { type PaystackAccount, setUpPaystack } from './paystack/setup.ts';
 import { authRoutes } from './routes/auth.ts';
 import { depositRoutes } from './routes/deposits.ts';
@@ -58,6 +59,9 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createFastify(deps.logger, deps.deadlines ?? DEFAULT_DEADLINES);
   app.server.maxConnections = deps.config.maxConnections;
+  // Before the early 404/405, whose answers skip every later onRequest hook, so they get the headers.
+  await registerSecurityHeaders(app);
+  refuseUnroutedBeforeBody(app);
   await app.register(cookie);
   await registerOpenApi(app);
 
@@ -103,7 +107,6 @@ function createFastify(logger: AppDeps['logger'], deadlines: HttpDeadlines) {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  refuseUnroutedBeforeBody(app);
   // Bodies are JSON only: Fastify's default text/plain parser is dropped.
   app.removeContentTypeParser('text/plain');
 
