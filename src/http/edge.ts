@@ -36,8 +36,9 @@ export function deadlineOptions(deadlines: HttpDeadlines): Pick<
     requestTimeout: deadlines.requestTimeoutMs,
     keepAliveTimeout: deadlines.keepAliveTimeoutMs,
     // A socket that neither sends nor reads for this long (a client that stopped reading its
-    // answer) is destroyed: no connection outlives the request deadline doing nothing.
-    connectionTimeout: deadlines.requestTimeoutMs,
+    // answer) is destroyed. Twice the request deadline, so a stalled request meets that deadline
+    // (and its 408) first rather than a silent close.
+    connectionTimeout: 2 * deadlines.requestTimeoutMs,
     http: {
       headersTimeout: deadlines.headersTimeoutMs,
       requestTimeout: deadlines.requestTimeoutMs,
