@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -10,10 +9,21 @@ import type { Principal } from './auth/permissions.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
+import {
+  BODY_LIMIT_BYTES,
+  DEFAULT_DEADLINES,
+  deadlineOptions,
+  type HttpDeadlines,
+  isClientAbort,
+  originFormUrl,
+  refuseUnroutedBeforeBody,
+  requestIdOf,
+} from './http/edge.ts';
 import { registerJsonBody } from './http/json-body.ts';
 import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { type PaystackAccount, setUpPaystack } from './paystack/setup.ts';
 import { authRoutes } from './routes/auth.ts';
 import { depositRoutes } from './routes/deposits.ts';
@@ -38,10 +48,9 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Paystack client settings a test may tighten; the key and URLs come from `config`. */
   paystack?: { timeoutMs?: number };
+  /** Connection deadlines; SPEC's (`DEFAULT_DEADLINES`) unless a test shortens them. */
+  deadlines?: HttpDeadlines;
 }
-
-const BODY_LIMIT_BYTES = 1024 * 1024;
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * The service as one Fastify app: routes, authentication, rate limits and the OpenAPI document.
@@ -49,7 +58,11 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
  * sign-in provider, Paystack simulator) and uses them over HTTP; only then are their modules loaded.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = createFastify(deps.logger, deps.config.trustProxy);
+  const app = createFastify(deps.logger, deps.config.trustProxy, deps.deadlines ?? DEFAULT_DEADLINES);
+  app.server.maxConnections = deps.config.maxConnections;
+  // Before the early 404/405, whose answers skip every later onRequest hook, so they get the headers.
+  await registerSecurityHeaders(app);
+  refuseUnroutedBeforeBody(app);
   registerJsonBody(app);
   await app.register(cookie);
   await registerOpenApi(app);
@@ -73,7 +86,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 /** Fastify with request ids and every error, the router's own included, as problem details. */
-function createFastify(logger: AppDeps['logger'], trustProxy: Config['trustProxy']) {
+function createFastify(
+  logger: AppDeps['logger'],
+  trustProxy: Config['trustProxy'],
+  deadlines: HttpDeadlines,
+) {
   // Which forwarding headers name the client, for rate limits and logs (TRUST_PROXY).
   const proxies: FastifyServerOptions['trustProxy'] =
     typeof trustProxy === 'number'
@@ -85,11 +102,11 @@ function createFastify(logger: AppDeps['logger'], trustProxy: Config['trustProxy
     logger: logger ?? false,
     trustProxy: proxies,
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: (request) => {
-      const incoming = request.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    },
+    ...deadlineOptions(deadlines),
+    // Fastify's own header reading would take any x-request-id before `requestIdOf` sees it.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    rewriteUrl: originFormUrl,
     ajv: {
       // Money must arrive as JSON integers: no coercion from strings, and unknown fields are
       // refused rather than silently dropped.
@@ -104,8 +121,14 @@ function createFastify(logger: AppDeps['logger'], trustProxy: Config['trustProxy
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Bodies are JSON only: Fastify's default text/plain parser is dropped.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error, request, reply) => {
+    if (isClientAbort(error, request)) {
+      request.log.debug({ code: 'ECONNRESET' }, 'client aborted the request');
+      return reply;
+    }
     const body = toProblem(error, request);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, detail: body.detail }, 'request refused');

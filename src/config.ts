@@ -50,6 +50,8 @@ export interface Config {
   readonly trustProxy: boolean | number | readonly string[];
   /** Settings that start but are probably mistakes (a localhost redirect in production), for the log. */
   readonly warnings: readonly string[];
+  /** MAX_CONNECTIONS: open connections accepted at once; more are closed as they arrive. */
+  readonly maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -212,6 +214,20 @@ function parseTrustProxy(env: Env): Config['trustProxy'] {
     'TRUST_PROXY',
     `must be true, a hop count from 1 to ${MAX_PROXY_HOPS}, or comma-separated proxy addresses or CIDRs (10.0.0.0/8), got "${raw}"`,
   );
+}
+
+const MAX_MAX_CONNECTIONS = 1_000_000;
+
+function parseMaxConnections(env: Env): number {
+  const raw = read(env, 'MAX_CONNECTIONS') ?? '1024';
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_MAX_CONNECTIONS) {
+    throw new ConfigError(
+      'MAX_CONNECTIONS',
+      `must be an integer from 1 to ${MAX_MAX_CONNECTIONS}, got "${raw}"`,
+    );
+  }
+  return value;
 }
 
 /**
@@ -394,6 +410,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const trustProxy = attempt(() => parseTrustProxy(env), false);
   const logLevel = attempt(() => parseLogLevel(env), 'info');
+  const maxConnections = attempt(() => parseMaxConnections(env), 1024);
 
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigErrors(problems);
@@ -421,5 +438,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     trustProxy,
     warnings: Object.freeze(warnings),
+    maxConnections,
   });
 }

@@ -33,7 +33,7 @@ export const ERRORS = {
     status: 413,
     title: 'Request body too large',
     description:
-      'The body is over the size limit (1 MiB; 256 KiB for the Paystack webhook): send a smaller body.',
+      'The body is over the size limit (16 KiB; 256 KiB for the Paystack webhook): send a smaller body.',
   },
   unsupported_media_type: {
     status: 415,
@@ -44,6 +44,12 @@ export const ERRORS = {
     status: 404,
     title: 'Not found',
     description: 'No operation answers this method and path: check both against the OpenAPI document.',
+  },
+  method_not_allowed: {
+    status: 405,
+    title: 'Method not allowed',
+    description:
+      'The path exists but not with this method; the `Allow` header lists the methods it takes: use one of them.',
   },
   bad_request: {
     status: 400,

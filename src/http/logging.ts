@@ -15,11 +15,25 @@ export const REDACTED_PATHS = [
   '*.api_key',
 ];
 
-const SECRET_QUERY_PARAMS = /([?&](?:code|state)=)[^&#]*/g;
-
-/** The OAuth callback's `code` and `state` are one-time secrets: keep them out of the access log. */
+/**
+ * `url` as logged: the path and the query's parameter names, every query value replaced. Any value
+ * may be a credential (`?api_key=sk_live_…`, `?access_token=…`, the OAuth callback's `code` and
+ * `state`), so none is kept; a parameter without `=` may be a bare secret and is replaced whole.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY_PARAMS, '$1[Redacted]');
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const end = url.indexOf('#', start);
+  const query = url.slice(start + 1, end === -1 ? undefined : end);
+  const redacted = query
+    .split('&')
+    .map((parameter) => {
+      if (parameter === '') return parameter;
+      const equals = parameter.indexOf('=');
+      return equals === -1 ? '[Redacted]' : `${parameter.slice(0, equals)}=[Redacted]`;
+    })
+    .join('&');
+  return `${url.slice(0, start)}?${redacted}`;
 }
 
 export function loggerOptions(level: string, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {

@@ -143,7 +143,11 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemBody 
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem('payload_too_large', 'The request body exceeds 1 MiB', request.id);
+      return problem(
+        'payload_too_large',
+        'The request body exceeds the size limit (16 KiB; 256 KiB for the Paystack webhook)',
+        request.id,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem('unsupported_media_type', 'Send the body as application/json', request.id);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

@@ -85,7 +85,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
         isLoopbackUrl(here) &&
         isLoopbackUrl(signIn.redirectUri)
       ) {
-        return reply.redirect(new URL(request.url, signIn.redirectUri.origin).href, 302);
+        // Built from this route's path and the query alone, never from the request target, which
+        // a client may send in absolute form naming any host.
+        const target = new URL(STATE_COOKIE_PATH, signIn.redirectUri.origin);
+        target.search = queryString(request.url);
+        return reply.redirect(target.href, 302);
       }
       const { authorizationUrl, stateCookie } = await signIn.start();
       reply.setCookie(STATE_COOKIE, stateCookie, { ...cookieOptions, maxAge: SIGN_IN_STATE_TTL_SECONDS });
