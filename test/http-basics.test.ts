@@ -31,9 +31,10 @@ describe('HTTP basics', () => {
   });
 
   it('refuses bodies over 1 MiB with problem+json 413', async () => {
-    const response = await fetch(`${t.url}/wallet/balance`, {
+    // A route that takes a body: one that does not exist answers before reading it (404 or 405).
+    const response = await fetch(`${t.url}/wallet/transfer`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...alice.auth, 'content-type': 'application/json' },
       body: JSON.stringify({ pad: 'x'.repeat(1024 * 1024) }),
     });
     await expectProblem(response, 413, 'payload_too_large');
