@@ -176,7 +176,7 @@ export async function floorPhases(walletDbUrl: string, requests: WalletRequests)
   const floor = await startService({
     port: await freePort(),
     env: { DATABASE_URL: walletDbUrl },
-    extraNodeFlags: ['--import', 'tsx'],
+    extraNodeFlags: [],
     script: ['bench/floor-server.ts'],
   });
   const phases: PhaseResult[] = [];

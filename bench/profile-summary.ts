@@ -1,6 +1,6 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`) as self time by package, so
 // docs/PERFORMANCE.md can say where the service's CPU goes without a flame-graph viewer.
-// Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top functions, default 25]
+// Usage: node bench/profile-summary.ts <file.cpuprofile> [top functions, default 25]
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {

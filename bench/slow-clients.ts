@@ -4,7 +4,7 @@
 // initialisation would inflate the figures), samples the process's RSS before, during and after, and prints
 // the figures as JSON. Loopback only, bounded in connections, bytes and time.
 //
-//   npm run build && node --import tsx bench/slow-clients.ts [--dir .] [--connections 300]
+//   npm run build && node bench/slow-clients.ts [--dir .] [--connections 300]
 //     [--bytes 1000000] [--hold-s 40] [--postgres postgres://postgres@127.0.0.1:5432/postgres]
 //
 // `--dir` is a checkout whose `dist/` is built, so an older commit can be measured alike. With

@@ -18,7 +18,7 @@ function startTimeoutFromEnv(): number {
 /**
  * How long a child process may take to start answering (or to exit once told to), in ms:
  * `TEST_START_TIMEOUT_MS`, five minutes by default. Generous, because on a loaded machine a start
- * that takes 5 s alone (tsx loading the service, PGlite's first initdb) has taken more than 2 minutes.
+ * that takes 5 s alone (loading the service, PGlite's first initdb) has taken more than 2 minutes.
  */
 export const START_TIMEOUT_MS = startTimeoutFromEnv();
 

@@ -55,11 +55,11 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
     super(`${variable}: ${message}`);
+    this.variable = variable;
     this.name = 'ConfigError';
   }
 }
@@ -69,10 +69,13 @@ export class ConfigError extends Error {
  * them all from one attempt. The message stays one line: the refusals joined by "; ".
  */
 export class ConfigErrors extends ConfigError {
-  constructor(readonly errors: readonly ConfigError[]) {
+  readonly errors: readonly ConfigError[];
+
+  constructor(errors: readonly ConfigError[]) {
     const [first] = errors;
     if (!first) throw new Error('ConfigErrors needs at least one error');
     super(first.variable, '');
+    this.errors = errors;
     this.message = errors.map((error) => error.message).join('; ');
     this.name = 'ConfigError';
   }

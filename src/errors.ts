@@ -300,12 +300,11 @@ export class AppError<C extends ErrorCode = ErrorCode> extends Error {
   readonly status: number;
   readonly extensions: Readonly<Record<string, unknown>>;
 
-  constructor(
-    readonly code: C,
-    detail: string,
-    options: AppErrorOptions<C> = {},
-  ) {
+  readonly code: C;
+
+  constructor(code: C, detail: string, options: AppErrorOptions<C> = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
     this.name = 'AppError';
     this.status = errorStatus(code, options.variant);
     this.extensions = options.extensions ?? {};

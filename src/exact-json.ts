@@ -18,19 +18,24 @@
 
 /** A number literal whose exact value is not a safe integer; `key` is the member it belongs to. */
 export class InexactNumberError extends Error {
-  constructor(
-    readonly key: string,
-    readonly literal: string,
-  ) {
+  readonly key: string;
+  readonly literal: string;
+
+  constructor(key: string, literal: string) {
     super(`${key || 'the value'}: ${literal} is not a whole number that can be read exactly`);
+    this.key = key;
+    this.literal = literal;
     this.name = 'InexactNumberError';
   }
 }
 
 /** Text PostgreSQL cannot store (U+0000 or a lone surrogate) in a string or a key. */
 export class UnstorableTextError extends Error {
-  constructor(readonly key: string) {
+  readonly key: string;
+
+  constructor(key: string) {
     super(`${key || 'a value'}: contains U+0000 or an unpaired surrogate, which cannot be stored`);
+    this.key = key;
     this.name = 'UnstorableTextError';
   }
 }

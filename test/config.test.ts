@@ -121,7 +121,7 @@ function runServer(env: Record<string, string>): Promise<{ code: number | null; 
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/server.ts'],
+      ['src/server.ts'],
       {
         cwd: join(import.meta.dirname, '..'),
         env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env },

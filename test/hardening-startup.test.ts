@@ -153,7 +153,7 @@ describe('logs of a start in a terminal outside production', () => {
     'are readable lines, not JSON, with the banner',
     async () => {
       const port = await freePort();
-      const command = `'${process.execPath}' --import tsx src/server.ts`;
+      const command = `'${process.execPath}' src/server.ts`;
       const child = spawn('/usr/bin/script', ['-qefc', command, '/dev/null'], {
         cwd: join(import.meta.dirname, '..'),
         env: {

@@ -47,11 +47,11 @@ describe('ledger invariant check', { timeout: timeoutForStarts(2) }, () => {
       NODE_ENV: 'test',
       JWT_SECRET: 'x'.repeat(40),
     };
-    const ok = await run(process.execPath, ['--import', 'tsx', 'src/ledger/check-cli.ts'], { env });
+    const ok = await run(process.execPath, ['src/ledger/check-cli.ts'], { env });
     expect(ok.stdout).toMatch(/every invariant holds/);
 
     await t.db.execute(sql`update accounts set balance = balance + 7 where kind = 'wallet'`);
-    const broken = await run(process.execPath, ['--import', 'tsx', 'src/ledger/check-cli.ts'], { env }).then(
+    const broken = await run(process.execPath, ['src/ledger/check-cli.ts'], { env }).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );

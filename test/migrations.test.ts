@@ -58,7 +58,7 @@ async function withFreshPostgresDatabase(use: (url: string) => Promise<void>): P
 }
 
 function migrateCli(url: string) {
-  return run(process.execPath, ['--import', 'tsx', 'src/db/migrate-cli.ts'], {
+  return run(process.execPath, ['src/db/migrate-cli.ts'], {
     env: { ...process.env, DATABASE_URL: url, NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40) },
   });
 }

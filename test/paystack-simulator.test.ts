@@ -286,7 +286,7 @@ describe('Paystack simulator checkout and webhooks', () => {
       sender.send({ event: 'charge.success', data: { reference: 'r' } });
     `;
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       cwd: process.cwd(),
       stdio: 'inherit',
     });

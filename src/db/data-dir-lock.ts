@@ -5,15 +5,17 @@ const LOCK_FILE = '.lock';
 
 /** The embedded database under DATA_DIR is held by another live process. */
 export class DataDirLockedError extends Error {
-  constructor(
-    readonly lockFile: string,
-    readonly pid: number,
-  ) {
+  readonly lockFile: string;
+  readonly pid: number;
+
+  constructor(lockFile: string, pid: number) {
     super(
       `the embedded database in ${lockFile.slice(0, -LOCK_FILE.length - 1)} is in use by process ${pid}: ` +
         `stop it, or set DATA_DIR to another directory (if no such process is this service, delete ${lockFile})`,
     );
     this.name = 'DataDirLockedError';
+    this.lockFile = lockFile;
+    this.pid = pid;
   }
 }
 

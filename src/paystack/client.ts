@@ -11,14 +11,19 @@ export type PaystackFailure = 'timeout' | 'unreachable' | 'refused' | 'unavailab
 
 /** The one error every call to Paystack fails with, whatever went wrong on the way. */
 export class PaystackError extends Error {
+  readonly failure: PaystackFailure;
+  readonly details: { readonly httpStatus?: number; readonly providerMessage?: string };
+
   constructor(
-    readonly failure: PaystackFailure,
+    failure: PaystackFailure,
     message: string,
-    readonly details: { readonly httpStatus?: number; readonly providerMessage?: string } = {},
+    details: { readonly httpStatus?: number; readonly providerMessage?: string } = {},
     options?: ErrorOptions,
   ) {
     super(message, options);
     this.name = 'PaystackError';
+    this.failure = failure;
+    this.details = details;
   }
 }
 

@@ -1,5 +1,5 @@
-// Module customization hooks (node:module `register`), run on the loader thread. Registered before
-// tsx's, they come after them in the chain, so they see every module tsx loads, TypeScript included.
+// Module customization hooks (node:module `register`), run on the loader thread: they see every
+// module the process loads, TypeScript included.
 import { appendFileSync } from 'node:fs';
 
 /** @type {string} */

@@ -11,7 +11,7 @@ export async function startServiceProcess(options: {
   port?: number;
 }): Promise<ServiceProcess> {
   return startNodeServer({
-    args: ['--import', 'tsx', 'src/server.ts'],
+    args: ['src/server.ts'],
     env: { LOG_LEVEL: 'warn', ...options.env },
     port: options.port ?? (await freePort()),
     readyPath: '/healthz',
@@ -36,7 +36,7 @@ export function runServiceToExit(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/server.ts'],
+      ['src/server.ts'],
       {
         cwd: join(import.meta.dirname, '..', '..'),
         env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', ...env },

@@ -2,12 +2,13 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** A refusal in OAuth's terms (RFC 6749 §5.2): answered as `{error, error_description}`. */
 export class OAuthError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    description: string,
-  ) {
+  readonly status: number;
+  readonly error: string;
+
+  constructor(status: number, error: string, description: string) {
     super(description);
+    this.status = status;
+    this.error = error;
   }
 }
 

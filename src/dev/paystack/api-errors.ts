@@ -2,12 +2,13 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** A refusal in Paystack's words: answered as `{"status": false, "message", ...extra}`. */
 export class PaystackApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
+  readonly statusCode: number;
+  readonly extra: Record<string, unknown>;
+
+  constructor(statusCode: number, message: string, extra: Record<string, unknown> = {}) {
     super(message);
+    this.statusCode = statusCode;
+    this.extra = extra;
   }
 }
 

@@ -66,7 +66,10 @@ export class SimulatedTransactions {
   private readonly referenceByAccessCode = new Map<string, string>();
   private readonly customers = new Map<string, SimulatedCustomer>();
 
-  constructor(private readonly stateFile?: string) {
+  private readonly stateFile: string | undefined;
+
+  constructor(stateFile?: string) {
+    this.stateFile = stateFile;
     if (stateFile !== undefined) this.load(stateFile);
   }
 

@@ -21,6 +21,13 @@ export const DEFAULT_WEBHOOK_RETRY: WebhookRetryPolicy = {
   attemptTimeoutMs: 10_000,
 };
 
+interface WebhookSenderOptions {
+  secretKey: string;
+  url: () => string;
+  retry: WebhookRetryPolicy;
+  log: FastifyBaseLogger;
+}
+
 /**
  * Sends signed events the way Paystack does: a JSON POST with `x-paystack-signature`, repeated
  * with exponential back-off until the receiver answers 200. Its timers never keep the process
@@ -30,14 +37,11 @@ export class WebhookSender {
   private readonly stopped = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(
-    private readonly options: {
-      secretKey: string;
-      url: () => string;
-      retry: WebhookRetryPolicy;
-      log: FastifyBaseLogger;
-    },
-  ) {}
+  private readonly options: WebhookSenderOptions;
+
+  constructor(options: WebhookSenderOptions) {
+    this.options = options;
+  }
 
   /** Starts delivering `event` in the background. */
   send(event: { event: string; data: { reference: string } & Record<string, unknown> }): void {
