@@ -1,31 +1,31 @@
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { invariant } from '../errors.ts';
+import { listBanks, type PaystackBank, type ResolvedAccount, resolveAccount } from './banks.ts';
+import { callPaystack, DEFAULT_PAYSTACK_TIMEOUT_MS, type PaystackConnection, PaystackError } from './http.ts';
+import {
+  createTransferRecipient,
+  type InitiatedTransfer,
+  initiateTransfer,
+  type VerifiedTransfer,
+  verifyTransfer,
+} from './transfers.ts';
 
-/**
- * Why a call to Paystack produced no usable answer: it took too long, the connection failed,
- * Paystack refused the request (4xx, `{"status": false, "message"}`), Paystack itself failed
- * (5xx), or the answer was not the documented shape.
- */
-export type PaystackFailure = 'timeout' | 'unreachable' | 'refused' | 'unavailable' | 'malformed_response';
-
-/** The one error every call to Paystack fails with, whatever went wrong on the way. */
-export class PaystackError extends Error {
-  readonly failure: PaystackFailure;
-  readonly details: { readonly httpStatus?: number; readonly providerMessage?: string };
-
-  constructor(
-    failure: PaystackFailure,
-    message: string,
-    details: { readonly httpStatus?: number; readonly providerMessage?: string } = {},
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'PaystackError';
-    this.failure = failure;
-    this.details = details;
-  }
-}
+export type { PaystackBank, ResolvedAccount } from './banks.ts';
+export {
+  DEFAULT_PAYSTACK_TIMEOUT_MS,
+  PaystackError,
+  type PaystackErrorDetails,
+  type PaystackFailure,
+} from './http.ts';
+export {
+  type InitiatedTransfer,
+  isDuplicateTransferReference,
+  isTransferReference,
+  TRANSFER_STATUSES,
+  type TransferStatus,
+  type VerifiedTransfer,
+} from './transfers.ts';
 
 export interface PaystackClientOptions {
   secretKey: string;
@@ -38,11 +38,6 @@ export interface PaystackClientOptions {
   timeoutMs?: number;
 }
 
-/** Paystack answers in well under a second; far longer means it is in trouble, and a payer is waiting. */
-export const DEFAULT_PAYSTACK_TIMEOUT_MS = 10_000;
-/** Paystack's answers are a few kilobytes; anything this large is not one of them. */
-const MAX_RESPONSE_CHARS = 1024 * 1024;
-
 export const TRANSACTION_STATUSES = [
   'success',
   'failed',
@@ -54,10 +49,6 @@ export const TRANSACTION_STATUSES = [
   'reversed',
 ] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
-
-const ErrorBody = Compile(
-  Type.Object({ status: Type.Literal(false), message: Type.String(), code: Type.Optional(Type.String()) }),
-);
 
 const InitializeResponse = Type.Object({
   status: Type.Literal(true),
@@ -132,64 +123,49 @@ export function parseMetadata(value: unknown): Readonly<Record<string, unknown>>
   return undefined;
 }
 
-function transportFailure(error: unknown, what: string, timeoutMs: number): PaystackError {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return new PaystackError(
-      'timeout',
-      `Paystack did not answer ${what} within ${timeoutMs} ms`,
-      {},
-      { cause: error },
-    );
-  }
-  const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-  return new PaystackError(
-    'unreachable',
-    `Paystack could not be reached for ${what}: ${reason}`,
-    {},
-    { cause: error },
-  );
-}
-
-/** A compiled TypeBox schema, as far as this client needs one. */
-interface Checker<T> {
-  Check(value: unknown): value is T;
-  Errors(value: unknown): readonly { instancePath: string; message: string }[];
-}
-
-function firstProblem(validator: Checker<unknown>, value: unknown): string {
-  const [first] = validator.Errors(value);
-  return first ? `${first.instancePath || '/'} ${first.message}` : 'unexpected shape';
-}
-
 /**
- * Paystack's transaction API as this service uses it. Every call carries the secret key, ends
- * within the timeout, and either returns a checked, typed answer or throws `PaystackError`.
+ * Paystack's API as this service uses it: transactions (deposits) here, banks and transfers
+ * (withdrawals) in `banks.ts` and `transfers.ts`. Every call carries the secret key, ends within the timeout, and either
+ * returns a checked, typed answer or throws `PaystackError` (`http.ts`).
  */
 export class PaystackClient {
-  private readonly secretKey: string;
-  private readonly baseUrl: () => string;
-  private readonly timeoutMs: number;
+  private readonly connection: PaystackConnection;
 
   constructor(options: PaystackClientOptions) {
     const { baseUrl } = options;
-    this.secretKey = options.secretKey;
-    this.baseUrl = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_PAYSTACK_TIMEOUT_MS;
+    this.connection = {
+      secretKey: options.secretKey,
+      baseUrl: typeof baseUrl === 'string' ? () => baseUrl : baseUrl,
+      timeoutMs: options.timeoutMs ?? DEFAULT_PAYSTACK_TIMEOUT_MS,
+    };
   }
 
+  /**
+   * `POST /transaction/initialize`: a checkout for `input.amount` kobo under our reference.
+   * Throws `PaystackError` (`refused` "Duplicate Transaction Reference" for a reused reference).
+   */
   async initializeTransaction(input: InitializeTransactionInput): Promise<InitializedTransaction> {
     invariant(
       input.amount > 0n && input.amount <= BigInt(Number.MAX_SAFE_INTEGER),
       'an initialized amount is a positive JSON-safe integer',
     );
-    const body = await this.call('POST', '/transaction/initialize', 'initialize', initializeResponse, {
-      email: input.email,
-      amount: Number(input.amount),
-      reference: input.reference,
-      currency: input.currency,
-      ...(input.callbackUrl === undefined ? {} : { callback_url: input.callbackUrl }),
-      metadata: input.metadata,
-    });
+    const body = await callPaystack(
+      this.connection,
+      {
+        method: 'POST',
+        path: '/transaction/initialize',
+        what: 'initialize',
+        body: {
+          email: input.email,
+          amount: Number(input.amount),
+          reference: input.reference,
+          currency: input.currency,
+          ...(input.callbackUrl === undefined ? {} : { callback_url: input.callbackUrl }),
+          metadata: input.metadata,
+        },
+      },
+      initializeResponse,
+    );
     if (body.data.reference !== input.reference) {
       throw new PaystackError(
         'malformed_response',
@@ -203,11 +179,11 @@ export class PaystackClient {
     };
   }
 
+  /** `GET /transaction/verify/{reference}`; an unknown reference is `refused` (400 or 404). */
   async verifyTransaction(reference: string): Promise<VerifiedTransaction> {
-    const { data } = await this.call(
-      'GET',
-      `/transaction/verify/${encodeURIComponent(reference)}`,
-      'verify',
+    const { data } = await callPaystack(
+      this.connection,
+      { method: 'GET', path: `/transaction/verify/${encodeURIComponent(reference)}`, what: 'verify' },
       verifyResponse,
     );
     if (data.reference !== reference) {
@@ -228,69 +204,37 @@ export class PaystackClient {
     };
   }
 
-  private async call<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    what: string,
-    validator: Checker<T>,
-    body?: Record<string, unknown>,
-  ): Promise<T> {
-    let status: number;
-    let text: string;
-    try {
-      // One signal for the whole exchange: a server that sends headers and then stalls the body
-      // is as stuck as one that never answers.
-      const response = await fetch(`${this.baseUrl()}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.secretKey}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        // A redirect would carry the secret key somewhere Paystack's API is not.
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (error) {
-      throw transportFailure(error, what, this.timeoutMs);
-    }
+  /** NGN banks that take transfers, sorted by name: see `listBanks` in `banks.ts`. */
+  listBanks(): Promise<PaystackBank[]> {
+    return listBanks(this.connection);
+  }
 
-    if (status >= 500) {
-      throw new PaystackError('unavailable', `Paystack failed the ${what} call with HTTP ${status}`, {
-        httpStatus: status,
-      });
-    }
-    let parsed: unknown;
-    try {
-      if (text.length > MAX_RESPONSE_CHARS) throw new Error('too large');
-      parsed = JSON.parse(text);
-    } catch {
-      throw new PaystackError(
-        'malformed_response',
-        `Paystack's ${what} answer (HTTP ${status}) is not JSON`,
-        {
-          httpStatus: status,
-        },
-      );
-    }
-    if (status >= 300 || ErrorBody.Check(parsed)) {
-      const providerMessage = ErrorBody.Check(parsed) ? parsed.message : undefined;
-      throw new PaystackError(
-        'refused',
-        `Paystack refused the ${what} call with HTTP ${status}: ${providerMessage ?? 'no message'}`,
-        { httpStatus: status, ...(providerMessage === undefined ? {} : { providerMessage }) },
-      );
-    }
-    if (!validator.Check(parsed)) {
-      throw new PaystackError(
-        'malformed_response',
-        `Paystack's ${what} answer does not have the documented shape: ${firstProblem(validator, parsed)}`,
-        { httpStatus: status },
-      );
-    }
-    return parsed;
+  /** The account's holder, `undefined` when Paystack cannot resolve it: see `resolveAccount` in `banks.ts`. */
+  resolveAccount(input: { accountNumber: string; bankCode: string }): Promise<ResolvedAccount | undefined> {
+    return resolveAccount(this.connection, input);
+  }
+
+  /** The `RCP_…` code paying this account, made or reused: see `createTransferRecipient` in `transfers.ts`. */
+  createTransferRecipient(input: {
+    name: string;
+    accountNumber: string;
+    bankCode: string;
+  }): Promise<{ recipientCode: string }> {
+    return createTransferRecipient(this.connection, input);
+  }
+
+  /** Pays `amount` kobo out under `reference`: see `initiateTransfer` in `transfers.ts`. */
+  initiateTransfer(input: {
+    amount: bigint;
+    recipientCode: string;
+    reference: string;
+    reason: string;
+  }): Promise<InitiatedTransfer> {
+    return initiateTransfer(this.connection, input);
+  }
+
+  /** The transfer's state, `undefined` when Paystack has none: see `verifyTransfer` in `transfers.ts`. */
+  verifyTransfer(reference: string): Promise<VerifiedTransfer | undefined> {
+    return verifyTransfer(this.connection, reference);
   }
 }
