@@ -24,13 +24,19 @@ import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
-import { type PaystackAccount, setUpPaystack } from './paystack/setup.ts';
+import { type PaystackAccount, type PaystackSetup, setUpPaystack } from './paystack/setup.ts';
+import { startReconciler } from './reconciler/loop.ts';
 import { authRoutes } from './routes/auth.ts';
+import { bankAccountRoutes } from './routes/bank-accounts.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { healthRoutes } from './routes/health.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { paystackWebhookRoutes } from './routes/paystack-webhook.ts';
 import { walletRoutes } from './routes/wallet.ts';
+import { withdrawalRoutes } from './routes/withdrawals.ts';
+import { BankDirectory } from './withdrawals/banks.ts';
+import { reconcileWithdrawals } from './withdrawals/reconcile.ts';
+import { settlementLogEntry } from './withdrawals/settlement-log.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -80,9 +86,53 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(depositRoutes, { db: deps.database.db, paystack });
   await app.register(paystackWebhookRoutes, { db: deps.database.db, secretKey: paystack.secretKey });
+  await app.register(bankAccountRoutes, {
+    db: deps.database.db,
+    api: paystack.client,
+    banks: new BankDirectory(paystack.client),
+  });
+  await app.register(withdrawalRoutes, { db: deps.database.db, api: paystack.client });
   await app.register(keyRoutes, { db: deps.database.db, config: deps.config });
+  registerReconciler(app, deps, paystack.client);
 
   return app;
+}
+
+/**
+ * The reconciler of this instance (SPEC "Reconciliation"), every RECONCILE_INTERVAL from the
+ * start until the app closes: pending withdrawals older than RECONCILE_MIN_AGE are verified with
+ * Paystack and settled, each settlement logged as the webhook's would be.
+ */
+function registerReconciler(app: FastifyInstance, deps: AppDeps, api: PaystackSetup['client']): void {
+  const { intervalMs, minAgeMs } = deps.config.reconcile;
+  const log = app.log.child({ component: 'reconciler' });
+  const reconciler = startReconciler({
+    intervalMs,
+    log,
+    passes: [
+      {
+        name: 'withdrawals',
+        run: async () => {
+          // Re-verifying twice an interval at most keeps instances that start passes apart.
+          const report = await reconcileWithdrawals(deps.database.db, api, {
+            minAgeMs,
+            reverifyAfterMs: intervalMs / 2,
+          });
+          for (const { reference, check } of report.checks) {
+            if (check.kind === 'settled') {
+              const entry = settlementLogEntry(check.settlement, 'reconciler');
+              log[entry.level](entry.fields, entry.message);
+            } else if (check.kind === 'unknown') {
+              log.warn({ reference, err: check.error }, 'withdrawal verification failed: retried next pass');
+            }
+          }
+          const { checks: _checks, ...counts } = report;
+          return counts;
+        },
+      },
+    ],
+  });
+  app.addHook('onClose', () => reconciler.stop());
 }
 
 /** Fastify with request ids and every error, the router's own included, as problem details. */

@@ -52,6 +52,13 @@ export interface Config {
   readonly warnings: readonly string[];
   /** MAX_CONNECTIONS: open connections accepted at once; more are closed as they arrive. */
   readonly maxConnections: number;
+  /** The reconciler (`src/reconciler/`): how often it runs, and how old a pending item must be before it asks Paystack. */
+  readonly reconcile: {
+    /** RECONCILE_INTERVAL, 1 s to 1 h. */
+    readonly intervalMs: number;
+    /** RECONCILE_MIN_AGE, 0 s to 24 h. */
+    readonly minAgeMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -166,6 +173,25 @@ function parseJwtTtl(env: Env): number {
     throw new ConfigError('JWT_TTL', `must be a duration like 15m, 1h or 1d between 1m and 7d, got "${raw}"`);
   }
   return seconds;
+}
+
+/**
+ * A duration variable written `15s`, `5m`, `2h` (SPEC's form), in milliseconds, from `minSeconds`
+ * to `maxSeconds` inclusive; `fallback` when unset.
+ */
+function parseDurationMs(
+  env: Env,
+  name: string,
+  fallback: string,
+  range: { minSeconds: number; maxSeconds: number; described: string },
+): number {
+  const raw = read(env, name) ?? fallback;
+  const match = /^(\d{1,6})([smh])$/.exec(raw);
+  const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] as string] as number) : -1;
+  if (seconds < range.minSeconds || seconds > range.maxSeconds) {
+    throw new ConfigError(name, `must be a duration like 30s, 5m or 1h ${range.described}, got "${raw}"`);
+  }
+  return seconds * 1000;
 }
 
 const MAX_PER_MINUTE = 1_000_000;
@@ -414,6 +440,26 @@ export function loadConfig(env: Env = process.env): Config {
   const trustProxy = attempt(() => parseTrustProxy(env), false);
   const logLevel = attempt(() => parseLogLevel(env), 'info');
   const maxConnections = attempt(() => parseMaxConnections(env), 1024);
+  const reconcile = Object.freeze({
+    intervalMs: attempt(
+      () =>
+        parseDurationMs(env, 'RECONCILE_INTERVAL', '5m', {
+          minSeconds: 1,
+          maxSeconds: 3600,
+          described: 'from 1s to 1h',
+        }),
+      0,
+    ),
+    minAgeMs: attempt(
+      () =>
+        parseDurationMs(env, 'RECONCILE_MIN_AGE', '10m', {
+          minSeconds: 0,
+          maxSeconds: 86400,
+          described: 'from 0s to 24h',
+        }),
+      0,
+    ),
+  });
 
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigErrors(problems);
@@ -442,5 +488,6 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy,
     warnings: Object.freeze(warnings),
     maxConnections,
+    reconcile,
   });
 }

@@ -234,7 +234,7 @@ export const ERRORS = {
     status: 422,
     title: 'Insufficient funds',
     description:
-      'The wallet balance is below the transfer amount and nothing moved: send less, or deposit first.',
+      'The wallet balance is below the transfer amount, or below a withdrawal’s amount plus its fee, and nothing moved: send less, or deposit first.',
   },
   self_transfer: {
     status: 400,
@@ -257,6 +257,48 @@ export const ERRORS = {
     title: 'Invalid cursor',
     description:
       'The `cursor` is not one this service issued: follow the previous page’s `Link` header, or start without a cursor.',
+  },
+
+  // Bank accounts and withdrawals.
+  invalid_bank_code: {
+    status: 400,
+    title: 'Unknown bank code',
+    description: 'No Nigerian bank has this `bank_code`: use a `code` from `GET /banks`.',
+  },
+  bank_account_unresolvable: {
+    status: 422,
+    title: 'Bank account cannot be resolved',
+    description:
+      'Paystack found no account with this number at this bank, so it was not saved: check the 10-digit account number and the bank.',
+  },
+  bank_account_limit_reached: {
+    status: 409,
+    title: 'Too many bank accounts',
+    description: 'You have 10 saved bank accounts: remove one before adding another.',
+  },
+  bank_account_not_found: {
+    status: 404,
+    title: 'Bank account not found',
+    description:
+      'You have no saved bank account with this id (never saved, removed, or another user’s): list yours with `GET /wallet/bank-accounts`.',
+  },
+  bank_provider_error: {
+    status: 502,
+    title: 'Bank directory unavailable',
+    description:
+      'Paystack could not be asked for the bank list or to resolve the account (unreachable, too slow or failing), so nothing was saved: try again shortly.',
+  },
+  too_many_pending_withdrawals: {
+    status: 409,
+    title: 'Too many pending withdrawals',
+    description:
+      'You have 5 withdrawals that Paystack has not finished: wait for one to succeed or fail (`GET /wallet/withdrawals/{reference}`) before starting another.',
+  },
+  withdrawal_not_found: {
+    status: 404,
+    title: 'Withdrawal not found',
+    description:
+      'You have no withdrawal with this reference: use the `reference` that `POST /wallet/withdrawals` returned.',
   },
 } as const satisfies Readonly<Record<string, ErrorDefinition>>;
 

@@ -511,7 +511,13 @@ describe('POST /wallet/paystack/webhook', () => {
   it('acknowledges unknown events and unknown references and changes nothing', async () => {
     const dave = await t.createUser();
     const { reference } = await startDeposit(dave, 4_000);
-    const transfer = JSON.stringify({ event: 'transfer.success', data: { reference, amount: 4_000 } });
+    const other = JSON.stringify({ event: 'subscription.create', data: { reference, amount: 4_000 } });
+    expect(await json(await deliver(other))).toEqual({ status: true });
+    // A transfer event naming a deposit's reference: no withdrawal has it.
+    const transfer = JSON.stringify({
+      event: 'transfer.success',
+      data: { reference, amount: 4_000, currency: 'NGN' },
+    });
     expect(await json(await deliver(transfer))).toEqual({ status: true });
     const unknown = await deliver(chargeSuccess('dep-nobodyknowsthisreference', 4_000));
     expect(unknown.status).toBe(200);

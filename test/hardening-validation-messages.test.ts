@@ -54,7 +54,7 @@ describe('validation messages speak the user’s language', () => {
     ).toBe('body.expiry: must be one of 1H, 1D, 1M, 1Y');
     expect(
       await detailOf(await post('/keys/create', { name: 'k', permissions: ['admin'], expiry: '1D' })),
-    ).toBe('body.permissions.0: must be one of deposit, transfer, read');
+    ).toBe('body.permissions.0: must be one of deposit, transfer, read, withdraw');
   });
 
   it('describes formats in words, never as a regular expression', async () => {

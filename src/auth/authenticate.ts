@@ -16,8 +16,8 @@ export interface Credentials {
 export interface AuthenticationPolicy {
   /** Whether an API key may be used at all (never on `/keys*`). */
   allowApiKey: boolean;
-  /** The permission an API key needs; JWT users hold every permission. */
-  permission?: Permission;
+  /** The permission an API key needs, or a list of which it needs any one; JWT users hold every permission. */
+  permission?: Permission | readonly Permission[];
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
@@ -51,9 +51,11 @@ export async function authenticate(
       throw new AppError('permission_denied', 'API keys cannot be used on this route; sign in instead');
     }
     const principal = await resolveApiKey(deps.db, apiKey);
-    if (policy.permission && !hasPermission(principal, policy.permission)) {
-      throw new AppError('permission_denied', `This API key lacks the "${policy.permission}" permission`, {
-        extensions: { required_permission: policy.permission },
+    const anyOf = policy.permission === undefined ? [] : [policy.permission].flat();
+    if (anyOf.length > 0 && !anyOf.some((permission) => hasPermission(principal, permission))) {
+      const named = anyOf.map((permission) => `"${permission}"`).join(' or ');
+      throw new AppError('permission_denied', `This API key lacks the ${named} permission`, {
+        extensions: { required_permission: anyOf.length === 1 ? anyOf[0] : anyOf },
       });
     }
     return principal;

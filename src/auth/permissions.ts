@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 
-export const PERMISSIONS = ['deposit', 'transfer', 'read'] as const;
+export const PERMISSIONS = ['deposit', 'transfer', 'read', 'withdraw'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** Who is making a request, as established from its credentials. */

@@ -69,19 +69,35 @@ export const wallets = pgTable(
   (t) => [check('wallets_wallet_number_format', sql`${t.walletNumber} ~ '^[0-9]{13}$'`)],
 );
 
+/**
+ * What a ledger transaction did. A withdrawal is up to two of them: `withdrawal` holds the money
+ * (wallet → `withdrawals:in_flight`); then `withdrawal_payout` (in-flight → `paystack:clearing`,
+ * Paystack paid it out) or `withdrawal_return` (back to the wallet: failed, or reversed).
+ */
+export const LEDGER_KINDS = [
+  'deposit',
+  'transfer',
+  'withdrawal',
+  'withdrawal_payout',
+  'withdrawal_return',
+] as const;
+
 export const ledgerTransactions = pgTable(
   'ledger_transactions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     reference: text('reference').notNull().unique(),
-    kind: text('kind', { enum: ['deposit', 'transfer'] }).notNull(),
+    kind: text('kind', { enum: LEDGER_KINDS }).notNull(),
     status: text('status', { enum: ['posted'] })
       .notNull()
       .default('posted'),
     createdAt: createdAt(),
   },
   (t) => [
-    check('ledger_transactions_kind_check', sql`${t.kind} in ('deposit', 'transfer')`),
+    check(
+      'ledger_transactions_kind_check',
+      sql`${t.kind} in ('deposit', 'transfer', 'withdrawal', 'withdrawal_payout', 'withdrawal_return')`,
+    ),
     check('ledger_transactions_status_check', sql`${t.status} in ('posted')`),
   ],
 );
@@ -160,7 +176,7 @@ export const apiKeys = pgTable(
     uniqueIndex('api_keys_key_hash_idx').on(t.keyHash),
     uniqueIndex('api_keys_replaces_key_id_idx').on(t.replacesKeyId),
     index('api_keys_user_id_idx').on(t.userId),
-    check('api_keys_permissions_check', sql`cardinality(${t.permissions}) between 1 and 3`),
+    check('api_keys_permissions_check', sql`cardinality(${t.permissions}) between 1 and 4`),
   ],
 );
 
@@ -189,5 +205,85 @@ export const deposits = pgTable(
     check('deposits_status_check', sql`${t.status} in ('pending', 'success', 'failed')`),
     check('deposits_amount_range', sql`${t.amount} between 100 and 1000000000`),
     index('deposits_user_id_idx').on(t.userId),
+  ],
+);
+
+/**
+ * Nigerian bank accounts a user saved while signed in, resolved with Paystack, the only places a
+ * withdrawal can pay to. Removing one sets `deleted_at`: withdrawals made to it still show it.
+ */
+export const bankAccounts = pgTable(
+  'bank_accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    bankCode: text('bank_code').notNull(),
+    bankName: text('bank_name').notNull(),
+    /** NUBAN: ten digits. */
+    accountNumber: text('account_number').notNull(),
+    /** The holder's name as Paystack resolved it. */
+    accountName: text('account_name').notNull(),
+    /** Paystack's transfer recipient (`RCP_…`), created at the first withdrawal and reused. */
+    recipientCode: text('recipient_code'),
+    createdAt: createdAt(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('bank_accounts_account_number_nuban', sql`${t.accountNumber} ~ '^[0-9]{10}$'`),
+    uniqueIndex('bank_accounts_user_account_idx')
+      .on(t.userId, t.bankCode, t.accountNumber)
+      .where(sql`${t.deletedAt} is null`),
+  ],
+);
+
+/**
+ * Withdrawals to a saved bank account through Paystack Transfers. `pending` until Paystack's
+ * final word: `success`, `failed` (the money returned) or `reversed` (returned after success).
+ * The ledger transactions that moved its money are linked: the hold, then the payout or the return.
+ */
+export const withdrawals = pgTable(
+  'withdrawals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    bankAccountId: uuid('bank_account_id')
+      .notNull()
+      .references(() => bankAccounts.id),
+    /** Ours and Paystack's transfer reference: lowercase letters, digits and `_`. */
+    reference: text('reference').notNull().unique(),
+    /** Kobo paid to the bank account. */
+    amount: bigint('amount', { mode: 'bigint' }).notNull(),
+    /** Kobo: Paystack's transfer fee, charged to the wallet on top of the amount. */
+    fee: bigint('fee', { mode: 'bigint' }).notNull(),
+    status: text('status', { enum: ['pending', 'success', 'failed', 'reversed'] }).notNull(),
+    failureReason: text('failure_reason'),
+    /** Paystack's `TRF_…` code, once an initiation or verification named it. */
+    transferCode: text('transfer_code'),
+    /** The last status Paystack reported (initiation, verification or webhook). */
+    paystackStatus: text('paystack_status'),
+    /** Why the last call to Paystack about it had no clear answer (an unknown outcome). */
+    lastProviderError: text('last_provider_error'),
+    /** Paystack reported something this service will not act on (success after we returned it). */
+    flaggedReason: text('flagged_reason'),
+    lastVerifiedAt: timestamp('last_verified_at', { withTimezone: true }),
+    holdTransactionId: uuid('hold_transaction_id').references(() => ledgerTransactions.id),
+    payoutTransactionId: uuid('payout_transaction_id').references(() => ledgerTransactions.id),
+    returnTransactionId: uuid('return_transaction_id').references(() => ledgerTransactions.id),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('withdrawals_status_check', sql`${t.status} in ('pending', 'success', 'failed', 'reversed')`),
+    check('withdrawals_amount_range', sql`${t.amount} between 10000 and 1000000000`),
+    check('withdrawals_fee_non_negative', sql`${t.fee} >= 0`),
+    index('withdrawals_user_id_status_idx').on(t.userId, t.status),
+    // The reconciler's scan: pending withdrawals, oldest first.
+    index('withdrawals_pending_created_at_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
+    index('withdrawals_hold_transaction_id_idx').on(t.holdTransactionId),
+    index('withdrawals_return_transaction_id_idx').on(t.returnTransactionId),
   ],
 );

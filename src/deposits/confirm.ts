@@ -1,55 +1,15 @@
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import { type Database, retryTransaction } from '../db/client.ts';
 import { deposits } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
 import { creditDeposit } from '../ledger/deposits.ts';
-import { parsePaystackEvent } from '../paystack/events.ts';
-import { verifyWebhookSignature } from '../paystack/signature.ts';
 
-/** What a webhook delivery did; the caller logs it, at error level for `flagged`. */
-export type WebhookOutcome =
+/** What a `charge.success` did; the caller logs it, at error level for `flagged`. */
+export type DepositConfirmation =
   | { kind: 'credited'; reference: string; amount: bigint; previouslyFailed: boolean }
   | { kind: 'already_credited'; reference: string }
   | { kind: 'unknown_reference'; reference: string }
-  | { kind: 'ignored_event'; event: string }
-  /** Signed, but with text PostgreSQL cannot store: acknowledged so Paystack stops, and not acted on. */
-  | { kind: 'unstorable_event'; detail: string }
   /** Paystack took a payment this service will not credit: a person must look at it. */
   | { kind: 'flagged'; reference: string; reason: string };
-
-export interface PaystackWebhook {
-  rawBody: Buffer | undefined;
-  signature: string | string[] | undefined;
-  secretKey: string;
-}
-
-/**
- * Handles one Paystack webhook delivery: checks the signature over the bytes received, then, for
- * `charge.success`, confirms the matching pending deposit. Makes no outbound call, so Paystack
- * gets its answer quickly.
- */
-export async function receivePaystackWebhook(
-  db: Database,
-  webhook: PaystackWebhook,
-): Promise<WebhookOutcome> {
-  const rawBody = webhook.rawBody ?? Buffer.alloc(0);
-  if (!verifyWebhookSignature(rawBody, webhook.signature, webhook.secretKey)) {
-    throw new AppError('invalid_signature', 'x-paystack-signature is missing or does not match the body');
-  }
-  const event = parsePaystackEvent(rawBody);
-  switch (event.kind) {
-    case 'other':
-      return { kind: 'ignored_event', event: event.event };
-    case 'unstorable':
-      // 200, not 4xx: a redelivery would carry the same text, so retrying cannot help.
-      return { kind: 'unstorable_event', detail: event.detail };
-    case 'unreadable':
-      // Not 200: Paystack keeps redelivering, so the event is not lost while someone looks.
-      throw new AppError('invalid_event', `The event is signed but unreadable: ${event.detail}`);
-    case 'charge.success':
-      return confirmDeposit(db, event);
-  }
-}
 
 /**
  * Marks a deposit successful and credits the wallet in one database transaction. The state change
@@ -64,10 +24,10 @@ export async function receivePaystackWebhook(
 export async function confirmDeposit(
   db: Database,
   payment: { reference: string; amount: bigint; currency: string },
-): Promise<WebhookOutcome> {
+): Promise<DepositConfirmation> {
   const { reference, amount, currency } = payment;
   return retryTransaction(() =>
-    db.transaction(async (tx): Promise<WebhookOutcome> => {
+    db.transaction(async (tx): Promise<DepositConfirmation> => {
       const [claimed] = await tx
         .update(deposits)
         .set({ status: 'success', updatedAt: sql`now()` })

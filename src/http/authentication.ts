@@ -26,9 +26,13 @@ export function registerAuthentication(
   app.addHook('onRoute', (route) => {
     const policy = route.config?.auth;
     if (!policy) return;
-    const access = policy.allowApiKey
-      ? `Bearer JWT, or an API key with the \`${policy.permission}\` permission.`
-      : 'Bearer JWT only; API keys are refused.';
+    const anyOf = policy.permission === undefined ? [] : [policy.permission].flat();
+    const named = anyOf.map((permission) => `\`${permission}\``).join(' or ');
+    const access = !policy.allowApiKey
+      ? 'Bearer JWT only; API keys are refused.'
+      : anyOf.length === 0
+        ? 'Bearer JWT, or any API key.'
+        : `Bearer JWT, or an API key with the ${named} permission.`;
     // A copy, never the route's own object: a schema may be a module constant that every app
     // built in this process registers, and must not collect one access note per app.
     const schema: Record<string, unknown> = { ...route.schema };

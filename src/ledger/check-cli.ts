@@ -6,10 +6,11 @@ loadDotEnv();
 const database = await openDatabase(loadConfig());
 try {
   const report = await checkLedger(database.db);
-  const { transactions, walletBalanceSum, clearingBalance, successfulDeposits } = report.totals;
+  const { transactions, walletBalanceSum, clearingBalance, successfulDeposits, inFlightBalance, withdrawn } =
+    report.totals;
   console.log(
-    `ledger: ${transactions} transactions; wallets hold ${walletBalanceSum} kobo; ` +
-      `clearing ${clearingBalance}; successful deposits ${successfulDeposits}`,
+    `ledger: ${transactions} transactions; wallets hold ${walletBalanceSum} kobo; held for withdrawals ` +
+      `${inFlightBalance}; clearing ${clearingBalance}; successful deposits ${successfulDeposits}; withdrawn ${withdrawn}`,
   );
   if (report.ok) {
     console.log('ledger: every invariant holds');

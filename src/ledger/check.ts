@@ -10,6 +10,12 @@ export interface LedgerReport {
     walletBalanceSum: bigint;
     clearingBalance: bigint;
     successfulDeposits: bigint;
+    /** Kobo held for withdrawals Paystack has not finished: the `withdrawals:in_flight` account. */
+    inFlightBalance: bigint;
+    /** Kobo (amount + fee) of withdrawals still `pending`. */
+    pendingWithdrawals: bigint;
+    /** Kobo (amount + fee) of withdrawals Paystack paid out and did not reverse. */
+    withdrawn: bigint;
   };
 }
 
@@ -18,7 +24,9 @@ export interface LedgerReport {
  * cannot make a consistent ledger look broken:
  * every transaction has two or more entries summing to zero; every cached balance equals the sum
  * of its entries and the last entry's balance_after; no wallet is below zero; all balances sum to
- * zero (wallets to minus the clearing account); wallets hold exactly the successful deposits.
+ * zero; the held (in-flight) account holds exactly what pending withdrawals took; wallets plus
+ * held money equal minus the clearing account, and equal successful deposits minus what was
+ * withdrawn.
  * Each check reports at most 20 offenders.
  */
 export async function checkLedger(db: Database): Promise<LedgerReport> {
@@ -105,35 +113,65 @@ async function readTotals(tx: Queryable): Promise<LedgerReport['totals'] & { all
     transactions: string;
     wallet_sum: string;
     clearing: string;
+    in_flight: string;
     all_sum: string;
     deposits: string;
+    pending_withdrawals: string;
+    withdrawn: string;
   }>(
     tx,
     sql`select (select count(*) from ledger_transactions) as transactions,
                (select coalesce(sum(balance), 0) from accounts where kind = 'wallet') as wallet_sum,
                (select coalesce(sum(balance), 0) from accounts where system_code = 'paystack:clearing') as clearing,
                (select coalesce(sum(balance), 0) from accounts) as all_sum,
-               (select coalesce(sum(amount), 0) from deposits where status = 'success') as deposits`,
+               (select coalesce(sum(balance), 0) from accounts where system_code = 'withdrawals:in_flight') as in_flight,
+               (select coalesce(sum(amount), 0) from deposits where status = 'success') as deposits,
+               (select coalesce(sum(amount + fee), 0) from withdrawals where status = 'pending') as pending_withdrawals,
+               (select coalesce(sum(amount + fee), 0) from withdrawals where status = 'success') as withdrawn`,
   );
   return {
     transactions: Number(totals?.transactions ?? 0),
     walletBalanceSum: BigInt(totals?.wallet_sum ?? 0),
     clearingBalance: BigInt(totals?.clearing ?? 0),
     successfulDeposits: BigInt(totals?.deposits ?? 0),
+    inFlightBalance: BigInt(totals?.in_flight ?? 0),
+    pendingWithdrawals: BigInt(totals?.pending_withdrawals ?? 0),
+    withdrawn: BigInt(totals?.withdrawn ?? 0),
     allBalancesSum: BigInt(totals?.all_sum ?? 0),
   };
 }
 
-/** Money is conserved: all balances sum to zero, and wallets hold what the clearing account owes and deposits brought. */
+/**
+ * Money is conserved: all balances sum to zero; held money is what pending withdrawals took; and
+ * wallets plus held money are what the clearing account owes, and what deposits brought minus
+ * what withdrawals took out.
+ */
 function totalsProblems(totals: LedgerReport['totals'], allBalancesSum: bigint): string[] {
-  const { walletBalanceSum, clearingBalance, successfulDeposits } = totals;
+  const {
+    walletBalanceSum,
+    clearingBalance,
+    successfulDeposits,
+    inFlightBalance,
+    pendingWithdrawals,
+    withdrawn,
+  } = totals;
+  const customerMoney = walletBalanceSum + inFlightBalance;
   const problems: string[] = [];
   if (allBalancesSum !== 0n) problems.push(`all balances sum to ${allBalancesSum}, not 0`);
-  if (walletBalanceSum !== -clearingBalance) {
-    problems.push(`wallets hold ${walletBalanceSum} but the clearing account is ${clearingBalance}`);
+  if (inFlightBalance !== pendingWithdrawals) {
+    problems.push(
+      `the in-flight account holds ${inFlightBalance} but pending withdrawals took ${pendingWithdrawals}`,
+    );
   }
-  if (walletBalanceSum !== successfulDeposits) {
-    problems.push(`wallets hold ${walletBalanceSum} but successful deposits total ${successfulDeposits}`);
+  if (customerMoney !== -clearingBalance) {
+    problems.push(
+      `wallets (${walletBalanceSum}) and held money (${inFlightBalance}) total ${customerMoney} but the clearing account is ${clearingBalance}`,
+    );
+  }
+  if (customerMoney !== successfulDeposits - withdrawn) {
+    problems.push(
+      `wallets and held money total ${customerMoney} but successful deposits (${successfulDeposits}) minus withdrawals (${withdrawn}) are ${successfulDeposits - withdrawn}`,
+    );
   }
   return problems;
 }

@@ -5,14 +5,21 @@ import { AppError } from '../errors.ts';
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** The ledger kinds that touch a wallet, as history shows them (`withdrawal_payout` never does). */
+export type HistoryType = 'deposit' | 'transfer' | 'withdrawal' | 'withdrawal_return';
+
+/** A movement's status: `success` once posted, except a withdrawal, which shows the withdrawal's. */
+export type HistoryStatus = 'success' | 'pending' | 'failed' | 'reversed';
+
 export interface HistoryItem {
   id: string;
+  /** The movement's reference; a withdrawal's return shows the withdrawal's own. */
   reference: string;
-  type: 'deposit' | 'transfer';
+  type: HistoryType;
   direction: 'credit' | 'debit';
-  /** Always positive; `direction` tells which way it moved. */
+  /** Always positive; `direction` tells which way it moved (a withdrawal: amount + fee). */
   amount: bigint;
-  status: 'success';
+  status: HistoryStatus;
   counterpartyWalletNumber: string | null;
   /** When the entry was posted under its account's lock: newest-first order and time agree. */
   createdAt: Date;
@@ -51,7 +58,8 @@ interface HistoryRow {
   amount: string;
   transaction_id: string;
   reference: string;
-  kind: 'deposit' | 'transfer';
+  kind: HistoryType;
+  status: HistoryStatus;
   created_at: Date | string;
   counterparty_wallet_number: string | null;
 }
@@ -65,7 +73,9 @@ export async function listWalletHistory(
   const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
   const rows = await queryRows<HistoryRow>(
     db,
-    sql`select e.id as entry_id, e.amount, t.id as transaction_id, t.reference, t.kind, e.created_at,
+    sql`select e.id as entry_id, e.amount, t.id as transaction_id,
+               coalesce(held.reference, returned.reference, t.reference) as reference, t.kind,
+               coalesce(held.status, 'success') as status, e.created_at,
                (select w.wallet_number
                   from ledger_entries other
                   join wallets w on w.account_id = other.account_id
@@ -73,6 +83,8 @@ export async function listWalletHistory(
                  limit 1) as counterparty_wallet_number
           from ledger_entries e
           join ledger_transactions t on t.id = e.transaction_id
+          left join withdrawals held on held.hold_transaction_id = t.id
+          left join withdrawals returned on returned.return_transaction_id = t.id
          where e.account_id = ${accountId}
            ${before === undefined ? sql`` : sql`and e.id < ${before}`}
          order by e.id desc
@@ -89,7 +101,7 @@ export async function listWalletHistory(
         type: row.kind,
         direction: amount > 0n ? 'credit' : 'debit',
         amount: amount > 0n ? amount : -amount,
-        status: 'success',
+        status: row.status,
         counterpartyWalletNumber: row.counterparty_wallet_number,
         createdAt: new Date(row.created_at),
       };

@@ -1,13 +1,15 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/client.ts';
-import { receivePaystackWebhook, type WebhookOutcome } from '../deposits/confirm.ts';
+import type { DepositConfirmation } from '../deposits/confirm.ts';
+import { receivePaystackWebhook, type WebhookOutcome } from '../inbound/paystack-webhook.ts';
+import { settlementLogEntry } from '../withdrawals/settlement-log.ts';
 
 export const PAYSTACK_WEBHOOK_PATH = '/wallet/paystack/webhook';
 /** Paystack's events are a few kilobytes. */
 const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 
-function logOutcome(log: FastifyBaseLogger, outcome: WebhookOutcome): void {
+function logDeposit(log: FastifyBaseLogger, outcome: DepositConfirmation): void {
   switch (outcome.kind) {
     case 'credited':
       if (outcome.previouslyFailed) {
@@ -25,6 +27,25 @@ function logOutcome(log: FastifyBaseLogger, outcome: WebhookOutcome): void {
     case 'unknown_reference':
       log.warn({ reference: outcome.reference }, 'charge.success for an unknown reference: ignored');
       return;
+    case 'flagged':
+      log.error(
+        { reference: outcome.reference, reason: outcome.reason },
+        'Paystack payment NOT credited and flagged for review',
+      );
+      return;
+  }
+}
+
+function logOutcome(log: FastifyBaseLogger, outcome: WebhookOutcome): void {
+  switch (outcome.kind) {
+    case 'deposit':
+      logDeposit(log, outcome.confirmation);
+      return;
+    case 'withdrawal': {
+      const entry = settlementLogEntry(outcome.settlement, outcome.event);
+      log[entry.level](entry.fields, entry.message);
+      return;
+    }
     case 'ignored_event':
       log.info({ event: outcome.event }, 'Paystack event ignored');
       return;
@@ -32,12 +53,6 @@ function logOutcome(log: FastifyBaseLogger, outcome: WebhookOutcome): void {
       log.warn(
         { detail: outcome.detail },
         'Paystack event with text that cannot be stored: acknowledged and ignored',
-      );
-      return;
-    case 'flagged':
-      log.error(
-        { reference: outcome.reference, reason: outcome.reason },
-        'Paystack payment NOT credited and flagged for review',
       );
       return;
   }
@@ -68,8 +83,10 @@ export const paystackWebhookRoutes: FastifyPluginAsyncTypebox<{ db: Database; se
           'for a pending deposit of the same amount and currency credits the wallet exactly once, however ' +
           'often it is delivered (also one marked `failed` after a declined attempt: Paystack’s word that ' +
           'the money arrived wins); a mismatch credits nothing, fails the deposit and flags it for review. ' +
-          'Other events, unknown references and events with text that cannot be stored (U+0000, a lone ' +
-          'surrogate) are acknowledged and change nothing.',
+          '`transfer.success`, `transfer.failed` and `transfer.reversed` settle the withdrawal with that ' +
+          'reference exactly once, in any order (`failed` after `success` is ignored; `reversed` after ' +
+          '`success` returns the money). Other events, unknown references and events with text that cannot ' +
+          'be stored (U+0000, a lone surrogate) are acknowledged and change nothing.',
         headers: Type.Object({ 'x-paystack-signature': Type.Optional(Type.String()) }),
         body: Type.Unknown({ description: 'Paystack event: `{"event": "charge.success", "data": {...}}`' }),
         response: { 200: Type.Object({ status: Type.Literal(true) }) },

@@ -59,10 +59,19 @@ const HistoryQuery = Type.Object(
 const HistoryItem = Type.Object({
   id: Type.String(),
   reference: Type.String(),
-  type: Type.Union([Type.Literal('deposit'), Type.Literal('transfer')]),
+  type: Type.Union([
+    Type.Literal('deposit'),
+    Type.Literal('transfer'),
+    Type.Literal('withdrawal'),
+    Type.Literal('withdrawal_return'),
+    Type.Literal('refund'),
+  ]),
   direction: Type.Union([Type.Literal('credit'), Type.Literal('debit')]),
-  amount: Type.Integer({ description: 'Kobo, always positive' }),
-  status: Type.Literal('success'),
+  amount: Type.Integer({ description: 'Kobo, always positive; a withdrawal’s is its amount plus fee' }),
+  status: Type.Union(
+    [Type.Literal('success'), Type.Literal('pending'), Type.Literal('failed'), Type.Literal('reversed')],
+    { description: '`success` once posted; a withdrawal shows the withdrawal’s status' },
+  ),
   counterparty_wallet_number: Type.Union([WalletNumber, Type.Null()]),
   created_at: Type.String({ format: 'date-time' }),
 });

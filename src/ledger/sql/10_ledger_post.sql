@@ -1,6 +1,7 @@
 -- ledger_post(reference, kind, accounts[], amounts[]): posts one balanced ledger transaction and
 -- returns one row per entry (transaction id, the entry's created_at, account id, balance_after). Every
--- movement of money goes through it; wallet_transfer and deposit_credit call it.
+-- movement of money goes through it; wallet_transfer, deposit_credit, withdrawal_hold and
+-- withdrawal_settle call it.
 --
 -- Guarantees:
 -- - One statement: atomic alone, or part of the caller's transaction. Row locks are held only
@@ -19,8 +20,8 @@
 --   with 23505 (unique_violation) rather than moving money twice.
 --
 -- Raises: WL001 a debit would take a wallet below zero; WL002 malformed postings or an unknown
--- account; 23505 the reference was posted already; 23514 a kind other than 'deposit' or
--- 'transfer' (the check on ledger_transactions).
+-- account; 23505 the reference was posted already; 23514 a kind the check on ledger_transactions
+-- does not list (LEDGER_KINDS in src/db/schema.ts).
 --
 -- Validation and ordering are plpgsql loops over the arrays (simple expressions) rather than
 -- unnest subqueries and a sorting query, each of which would start an executor: postings hold two

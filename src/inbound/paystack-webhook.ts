@@ -1,0 +1,69 @@
+import type { Database } from '../db/client.ts';
+import { confirmDeposit, type DepositConfirmation } from '../deposits/confirm.ts';
+import { AppError } from '../errors.ts';
+import { type Settlement, settleWithdrawal, type WithdrawalOutcome } from '../ledger/withdrawals.ts';
+import { parsePaystackEvent, type TransferEvent } from '../paystack/events.ts';
+import { verifyWebhookSignature } from '../paystack/signature.ts';
+
+/** What a webhook delivery did; the caller logs it, at error level for what a person must see. */
+export type WebhookOutcome =
+  | { kind: 'deposit'; confirmation: DepositConfirmation }
+  | { kind: 'withdrawal'; event: TransferEvent; settlement: Settlement }
+  | { kind: 'ignored_event'; event: string }
+  /** Signed, but with text PostgreSQL cannot store: acknowledged so Paystack stops, and not acted on. */
+  | { kind: 'unstorable_event'; detail: string };
+
+export interface PaystackWebhook {
+  rawBody: Buffer | undefined;
+  signature: string | string[] | undefined;
+  secretKey: string;
+}
+
+const OUTCOME_OF: Record<TransferEvent, WithdrawalOutcome> = {
+  'transfer.success': 'success',
+  'transfer.failed': 'failed',
+  'transfer.reversed': 'reversed',
+};
+
+/**
+ * Handles one Paystack webhook delivery: checks the signature over the bytes received (`401
+ * invalid_signature` otherwise, and nothing changes), then acts on the event: `charge.success`
+ * confirms the matching pending deposit (`confirmDeposit`); `transfer.success`, `transfer.failed`
+ * and `transfer.reversed` settle the matching withdrawal (`settleWithdrawal`), exactly once in
+ * any order. Unknown events and references change nothing. A signed event it cannot read is
+ * `400 invalid_event`, so Paystack delivers it again while someone looks. Makes no outbound call,
+ * so Paystack gets its answer quickly.
+ */
+export async function receivePaystackWebhook(
+  db: Database,
+  webhook: PaystackWebhook,
+): Promise<WebhookOutcome> {
+  const rawBody = webhook.rawBody ?? Buffer.alloc(0);
+  if (!verifyWebhookSignature(rawBody, webhook.signature, webhook.secretKey)) {
+    throw new AppError('invalid_signature', 'x-paystack-signature is missing or does not match the body');
+  }
+  const event = parsePaystackEvent(rawBody);
+  switch (event.kind) {
+    case 'other':
+      return { kind: 'ignored_event', event: event.event };
+    case 'unstorable':
+      // 200, not 4xx: a redelivery would carry the same text, so retrying cannot help.
+      return { kind: 'unstorable_event', detail: event.detail };
+    case 'unreadable':
+      // Not 200: Paystack keeps redelivering, so the event is not lost while someone looks.
+      throw new AppError('invalid_event', `The event is signed but unreadable: ${event.detail}`);
+    case 'charge.success':
+      return { kind: 'deposit', confirmation: await confirmDeposit(db, event) };
+    case 'transfer.success':
+    case 'transfer.failed':
+    case 'transfer.reversed': {
+      const settlement = await settleWithdrawal(db, {
+        reference: event.reference,
+        outcome: OUTCOME_OF[event.kind],
+        transferCode: event.transferCode,
+        reported: { amount: event.amount, currency: event.currency },
+      });
+      return { kind: 'withdrawal', event: event.kind, settlement };
+    }
+  }
+}
