@@ -298,7 +298,10 @@ describe('upgrading a database migrated by the release at cf90d2a', { timeout: t
         db,
         sql`select system_code from accounts where kind = 'system' order by system_code`,
       );
-      expect(systemAccounts.map((row) => row.system_code)).toEqual(['paystack:clearing', 'withdrawals:in_flight']);
+      expect(systemAccounts.map((row) => row.system_code)).toEqual([
+        'paystack:clearing',
+        'withdrawals:in_flight',
+      ]);
 
       const files = FUNCTION_FILES.map((file) => readFileSync(join(FUNCTIONS_FOLDER, file), 'utf8'));
       expect(await recordedFunctions(db)).toEqual(

@@ -31,7 +31,10 @@ describe('OpenAPI', () => {
     expect(document.paths['/wallet/deposit/{reference}/status'].get['x-required-permission']).toBe('read');
     expect(document.paths['/wallet/withdrawals'].post['x-required-permission']).toBe('withdraw');
     expect(document.paths['/wallet/withdrawals/{reference}'].get['x-required-permission']).toBe('read');
-    expect(document.paths['/wallet/bank-accounts'].get['x-required-permission']).toEqual(['read', 'withdraw']);
+    expect(document.paths['/wallet/bank-accounts'].get['x-required-permission']).toEqual([
+      'read',
+      'withdraw',
+    ]);
     expect(document.paths['/wallet/bank-accounts'].post.security).toEqual([{ bearerAuth: [] }]);
     expect(document.paths['/wallet/bank-accounts/{id}'].delete.security).toEqual([{ bearerAuth: [] }]);
   });
