@@ -168,9 +168,15 @@ export async function callPaystack<T>(
       httpStatus: status,
     });
   }
+  if (text instanceof TooLarge) {
+    throw new PaystackError(
+      'malformed_response',
+      `Paystack's ${what} answer (HTTP ${status}) is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`,
+      { httpStatus: status },
+    );
+  }
   let parsed: unknown;
   try {
-    if (text instanceof TooLarge) throw text;
     parsed = parseAnswer(text);
   } catch {
     throw new PaystackError('malformed_response', `Paystack's ${what} answer (HTTP ${status}) is not JSON`, {

@@ -1,18 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
-import { paystackSimulator, type SimulatorBehaviour } from '../../src/dev/paystack/simulator.ts';
+import {
+  INITIAL_MERCHANT_BALANCE_KOBO,
+  paystackSimulator,
+  type SimulatorBehaviour,
+  type SimulatorControl,
+} from '../../src/dev/paystack/simulator.ts';
 import type { WebhookRetryPolicy } from '../../src/dev/paystack/webhook-sender.ts';
 
 export interface TestPaystack {
   /** The simulator's API base, for PAYSTACK_BASE_URL. */
   url: string;
   secretKey: string;
-  /** Mutate to make the API slow, down or malformed; `reset()` restores it. */
-  behaviour: SimulatorBehaviour;
+  /**
+   * Mutate to make the API slow, down or malformed, transfers ask for an OTP (`transferOtp`) or
+   * `POST /transfer` wait (`transferHold`), or `GET /bank` page small (`bankPageLimit`);
+   * `reset()` restores it.
+   */
+  behaviour: Required<SimulatorBehaviour>;
   /** Where Pay sends `charge.success`; set it once the receiving service listens. */
   webhookUrl: string;
   /** Every request the simulator has received, as `METHOD /path`, oldest first. */
   received: string[];
+  /** The merchant's balance at Paystack in kobo: ₦100m at first; settable; `reset()` restores ₦100m. */
+  merchantBalanceKobo: number;
+  /** How many `POST /transfer` requests `behaviour.transferHold` holds open now. */
+  readonly heldTransfers: number;
+  /** Lets every held `POST /transfer` go on; returns how many there were. */
+  releaseHeldTransfers(): number;
+  /** Restores the behaviour and the merchant's balance and lets held transfers go on. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -28,22 +44,59 @@ export function testSecretKey(): string {
   return `sk_test_${randomBytes(20).toString('hex')}`;
 }
 
+/** A transfer settles this long after `POST /transfer` in tests: quick, yet after the answer. */
+export const TEST_TRANSFER_WEBHOOK_DELAY_MS = 20;
+
+const normalBehaviour = (): Required<SimulatorBehaviour> => ({
+  api: 'normal',
+  slowMs: 0,
+  transferOtp: false,
+  transferHold: 'none',
+  bankPageLimit: 100,
+});
+
+export interface TestPaystackOptions {
+  secretKey?: string;
+  webhookRetry?: WebhookRetryPolicy;
+  /** `TEST_TRANSFER_WEBHOOK_DELAY_MS` unless given. */
+  transferWebhookDelayMs?: number;
+  /** Where the simulator keeps its state across restarts; in memory only when unset. */
+  stateFile?: string;
+}
+
 /** The Paystack simulator on a server of its own, as Paystack stands apart from the service. */
-export async function startTestPaystack(
-  options: { secretKey?: string; webhookRetry?: WebhookRetryPolicy } = {},
-): Promise<TestPaystack> {
+export async function startTestPaystack(options: TestPaystackOptions = {}): Promise<TestPaystack> {
   const secretKey = options.secretKey ?? testSecretKey();
-  const behaviour: SimulatorBehaviour = { api: 'normal', slowMs: 0 };
-  const server = Fastify();
+  const behaviour = normalBehaviour();
+  // Closing drops every connection, as a Paystack going away would: after a call timed out, the
+  // client's pool may hold a fresh connection that never sends a request, which a graceful close
+  // would wait for until the server's timeouts.
+  const server = Fastify({ forceCloseConnections: true });
+  let control: SimulatorControl | undefined;
+  const controls = (): SimulatorControl => {
+    if (control === undefined) throw new Error('the simulator has not started');
+    return control;
+  };
   const paystack: TestPaystack = {
     url: '',
     secretKey,
     behaviour,
     webhookUrl: 'http://127.0.0.1:9/unset',
     received: [],
+    get merchantBalanceKobo() {
+      return controls().merchantBalanceKobo;
+    },
+    set merchantBalanceKobo(kobo: number) {
+      controls().merchantBalanceKobo = kobo;
+    },
+    get heldTransfers() {
+      return controls().heldTransfers;
+    },
+    releaseHeldTransfers: () => controls().releaseHeldTransfers(),
     reset() {
-      behaviour.api = 'normal';
-      behaviour.slowMs = 0;
+      Object.assign(behaviour, normalBehaviour());
+      controls().releaseHeldTransfers();
+      controls().merchantBalanceKobo = INITIAL_MERCHANT_BALANCE_KOBO;
     },
     close: () => server.close(),
   };
@@ -55,7 +108,12 @@ export async function startTestPaystack(
     secretKey,
     webhookUrl: () => paystack.webhookUrl,
     webhookRetry: options.webhookRetry ?? FAST_WEBHOOK_RETRY,
+    transferWebhookDelayMs: options.transferWebhookDelayMs ?? TEST_TRANSFER_WEBHOOK_DELAY_MS,
+    ...(options.stateFile === undefined ? {} : { stateFile: options.stateFile }),
     behaviour,
+    exposeControl: (exposed) => {
+      control = exposed;
+    },
   });
   paystack.url = await server.listen({ port: 0, host: '127.0.0.1' });
   return paystack;

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { sameSecret } from '../same-secret.ts';
+import type { FastifyInstance } from 'fastify';
 import { PaystackApiError } from './api-errors.ts';
+import { authorize } from './authorize.ts';
 import { misbehave, type SimulatorBehaviour } from './behaviour.ts';
 import { verifiedChargeData } from './charge-data.ts';
 import { parseInitializeRequest } from './initialize-request.ts';
@@ -12,15 +12,6 @@ export interface TransactionApiOptions {
   secretKey: string;
   transactions: SimulatedTransactions;
   behaviour: SimulatorBehaviour;
-}
-
-/** Paystack's check of `Authorization: Bearer <secret key>`, with its messages. */
-function authorize(request: FastifyRequest, secretKey: string): void {
-  const header = request.headers.authorization;
-  if (header === undefined) throw new PaystackApiError(401, 'No Authorization Header was found');
-  const match = /^Bearer (\S+)$/.exec(header);
-  if (!match) throw new PaystackApiError(401, 'Format is Authorization Bearer [secret key]');
-  if (!sameSecret(match[1] as string, secretKey)) throw new PaystackApiError(401, 'Invalid key');
 }
 
 /**

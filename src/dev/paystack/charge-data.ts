@@ -1,7 +1,7 @@
 import { randomCode, type SimulatedTransaction } from './transactions.ts';
 
 /** Paystack's card fee in Nigeria: 1.5%, plus ₦100 from ₦2,500, capped at ₦2,000. Kobo in, kobo out. */
-function paystackFee(amount: number): number {
+export function paystackFee(amount: number): number {
   const fee = Math.round(amount * 0.015) + (amount >= 250_000 ? 10_000 : 0);
   return Math.min(fee, 200_000);
 }

@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { chargeData } from './charge-data.ts';
+import { chargeData, paystackFee } from './charge-data.ts';
 import { checkoutPage, resultPage } from './checkout-page.ts';
+import type { MerchantBalance } from './merchant-balance.ts';
 import type { SimulatedTransaction, SimulatedTransactions } from './transactions.ts';
 import type { WebhookSender } from './webhook-sender.ts';
 
 export interface CheckoutOptions {
   transactions: SimulatedTransactions;
+  /** The merchant's balance, which a payment grows by its amount less Paystack's fee. */
+  balance: MerchantBalance;
   /** Where a payment's `charge.success` goes out. */
   webhooks: WebhookSender;
 }
@@ -25,12 +28,15 @@ function alreadySettled(transaction: SimulatedTransaction): string {
   return resultPage('Payment complete', `This payment is already ${transaction.status}.`);
 }
 
-/** Records the payer's answer; a payment sends `charge.success`, and, as with Paystack, only a payment. */
+/**
+ * Records the payer's answer; a payment settles to the merchant's balance and sends
+ * `charge.success`, and, as with Paystack, only a payment.
+ */
 function settle(
   transaction: SimulatedTransaction,
   action: 'pay' | 'decline',
   payerIp: string,
-  webhooks: WebhookSender,
+  options: CheckoutOptions,
 ): void {
   transaction.payerIp = payerIp;
   if (action === 'decline') {
@@ -39,7 +45,8 @@ function settle(
   }
   transaction.status = 'success';
   transaction.paidAt = new Date();
-  webhooks.send({ event: 'charge.success', data: { ...chargeData(transaction), plan: {} } });
+  options.balance.credit(transaction.amount - paystackFee(transaction.amount));
+  options.webhooks.send({ event: 'charge.success', data: { ...chargeData(transaction), plan: {} } });
 }
 
 /**
@@ -48,7 +55,7 @@ function settle(
  * callback URL; Decline fails it and, as with Paystack, sends nothing.
  */
 export function registerCheckout(app: FastifyInstance, options: CheckoutOptions): void {
-  const { transactions, webhooks } = options;
+  const { transactions } = options;
 
   app.get<{ Params: { accessCode: string } }>(
     '/checkout/:accessCode',
@@ -82,7 +89,7 @@ export function registerCheckout(app: FastifyInstance, options: CheckoutOptions)
         return html(reply, 400, resultPage('Bad request', 'Press Pay or Decline.'));
       }
       if (transaction.status !== 'abandoned') return html(reply, 409, alreadySettled(transaction));
-      settle(transaction, action, request.ip, webhooks);
+      settle(transaction, action, request.ip, options);
       transactions.save();
       if (action === 'decline') {
         return html(

@@ -7,8 +7,10 @@ import { PAYSTACK_WEBHOOK_PATH } from '../../routes/paystack-webhook.ts';
 import { paystackSimulator } from './simulator.ts';
 
 export const DEV_PAYSTACK_PREFIX = '/dev/paystack';
-/** The simulator's transactions under DATA_DIR, so checkout links survive a restart. */
+/** The simulator's state under DATA_DIR, so checkout links and transfers survive a restart. */
 export const SIMULATOR_STATE_FILE = 'paystack-simulator.json';
+/** How long a transfer stays `pending` in development before it settles and its webhook goes. */
+const DEV_TRANSFER_WEBHOOK_DELAY_MS = 1_000;
 
 /**
  * The service's own address as a client can reach it: known only once it listens, which also
@@ -32,8 +34,8 @@ function ownUrl(app: FastifyInstance): string {
 /**
  * Without PAYSTACK_SECRET_KEY the service serves the Paystack simulator itself and talks to it
  * over HTTP, so the same client, signature check and webhook handling run as with Paystack.
- * Config refuses this in production. Its transactions are kept in `SIMULATOR_STATE_FILE` under
- * `dataDir`, so a pending deposit's checkout link still works after a restart.
+ * Config refuses this in production. Its state is kept in `SIMULATOR_STATE_FILE` under `dataDir`,
+ * so a pending deposit's checkout link still works after a restart and a pending transfer settles.
  */
 export async function mountPaystackSimulator(
   app: FastifyInstance,
@@ -46,6 +48,8 @@ export async function mountPaystackSimulator(
     secretKey,
     webhookUrl: () => `${ownUrl(app)}${PAYSTACK_WEBHOOK_PATH}`,
     stateFile: join(dataDir, SIMULATOR_STATE_FILE),
+    // Seconds, not Paystack's minutes: a developer sees a withdrawal settle while watching.
+    transferWebhookDelayMs: DEV_TRANSFER_WEBHOOK_DELAY_MS,
   });
   app.addHook('onListen', async () => {
     app.log.warn(
