@@ -26,6 +26,7 @@ import { registerRateLimits } from './http/rate-limit.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { type PaystackAccount, type PaystackSetup, setUpPaystack } from './paystack/setup.ts';
 import { startReconciler } from './reconciler/loop.ts';
+import { reconcilerPasses } from './reconciler/passes.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bankAccountRoutes } from './routes/bank-accounts.ts';
 import { depositRoutes } from './routes/deposits.ts';
@@ -35,8 +36,6 @@ import { paystackWebhookRoutes } from './routes/paystack-webhook.ts';
 import { walletRoutes } from './routes/wallet.ts';
 import { withdrawalRoutes } from './routes/withdrawals.ts';
 import { BankDirectory } from './withdrawals/banks.ts';
-import { reconcileWithdrawals } from './withdrawals/reconcile.ts';
-import { settlementLogEntry } from './withdrawals/settlement-log.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -103,34 +102,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
  * start until the app closes: pending withdrawals older than RECONCILE_MIN_AGE are verified with
  * Paystack and settled, each settlement logged as the webhook's would be.
  */
-function registerReconciler(app: FastifyInstance, deps: AppDeps, api: PaystackSetup['client']): void {
+function registerReconciler(app: FastifyInstance, deps: AppDeps, paystack: PaystackSetup['client']): void {
   const { intervalMs, minAgeMs } = deps.config.reconcile;
   const log = app.log.child({ component: 'reconciler' });
   const reconciler = startReconciler({
     intervalMs,
     log,
-    passes: [
-      {
-        name: 'withdrawals',
-        run: async () => {
-          // Re-verifying twice an interval at most keeps instances that start passes apart.
-          const report = await reconcileWithdrawals(deps.database.db, api, {
-            minAgeMs,
-            reverifyAfterMs: intervalMs / 2,
-          });
-          for (const { reference, check } of report.checks) {
-            if (check.kind === 'settled') {
-              const entry = settlementLogEntry(check.settlement, 'reconciler');
-              log[entry.level](entry.fields, entry.message);
-            } else if (check.kind === 'unknown') {
-              log.warn({ reference, err: check.error }, 'withdrawal verification failed: retried next pass');
-            }
-          }
-          const { checks: _checks, ...counts } = report;
-          return counts;
-        },
-      },
-    ],
+    passes: reconcilerPasses({ db: deps.database.db, paystack, minAgeMs, intervalMs, log }),
   });
   app.addHook('onClose', () => reconciler.stop());
 }
