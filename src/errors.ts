@@ -294,6 +294,12 @@ export const ERRORS = {
     description:
       'You have 5 withdrawals that Paystack has not finished: wait for one to succeed or fail (`GET /wallet/withdrawals/{reference}`) before starting another.',
   },
+  wallet_frozen: {
+    status: 403,
+    title: 'Wallet frozen',
+    description:
+      'The wallet is frozen (a refund left it owing money, or a payment into it is disputed): it cannot send transfers or withdrawals until the debt is repaid or the dispute resolved; it still receives money, which repays the debt first. `GET /wallet/balance` shows `frozen` and `debt`.',
+  },
   withdrawal_not_found: {
     status: 404,
     title: 'Withdrawal not found',

@@ -456,6 +456,8 @@ describe('authenticating with x-api-key', () => {
       balance: 1_000_000,
       currency: 'NGN',
       wallet_number: owner.walletNumber,
+      frozen: false,
+      debt: 0,
     });
   });
 

@@ -101,7 +101,13 @@ describe('JWT authentication', () => {
   it('returns a zero balance and the wallet number to a signed-in user', async () => {
     const response = await balance(alice.auth);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ balance: 0, currency: 'NGN', wallet_number: alice.walletNumber });
+    expect(await response.json()).toEqual({
+      balance: 0,
+      currency: 'NGN',
+      wallet_number: alice.walletNumber,
+      frozen: false,
+      debt: 0,
+    });
   });
 
   it('requires credentials', async () => {

@@ -34,7 +34,7 @@ describe('ledger invariant check', { timeout: timeoutForStarts(2) }, () => {
       expect(report.ok).toBe(false);
       expect(report.problems.join('\n')).toMatch(/cached balance 5001, entries sum 5000/);
       expect(report.problems.join('\n')).toMatch(
-        /wallets \(5001\) and held money \(0\) total 5001 but the clearing account is -5000/,
+        /wallets \(5001\) and held money \(0\) less debts \(0\) total 5001 but the clearing account is -5000/,
       );
     } finally {
       await t.db.execute(sql`update accounts set balance = balance - 1 where kind = 'wallet'`);

@@ -64,15 +64,29 @@ export const wallets = pgTable(
       .unique()
       .references(() => users.id),
     walletNumber: text('wallet_number').notNull().unique(),
+    /**
+     * The wallet's receivable account (`debt:<wallet number>`, a system account), created at its
+     * first refund shortfall: its balance is minus what the wallet owes. Null: it never owed.
+     */
+    debtAccountId: bigint('debt_account_id', { mode: 'bigint' }).references(() => accounts.id),
+    /** Set while the wallet is frozen: it sends no transfers or withdrawals, and still receives. */
+    frozenAt: timestamp('frozen_at', { withTimezone: true }),
+    frozenReason: text('frozen_reason'),
     createdAt: createdAt(),
   },
-  (t) => [check('wallets_wallet_number_format', sql`${t.walletNumber} ~ '^[0-9]{13}$'`)],
+  (t) => [
+    check('wallets_wallet_number_format', sql`${t.walletNumber} ~ '^[0-9]{13}$'`),
+    check('wallets_frozen_with_reason', sql`(${t.frozenAt} is null) = (${t.frozenReason} is null)`),
+  ],
 );
 
 /**
  * What a ledger transaction did. A withdrawal is up to two of them: `withdrawal` holds the money
  * (wallet → `withdrawals:in_flight`); then `withdrawal_payout` (in-flight → `paystack:clearing`,
- * Paystack paid it out) or `withdrawal_return` (back to the wallet: failed, or reversed).
+ * Paystack paid it out) or `withdrawal_return` (back to the wallet: failed, or reversed). A
+ * `refund` takes a refunded (or charged-back) deposit's money back: from the wallet, and what the
+ * wallet lacks from its debt account; `debt_repayment` moves money the wallet receives later to
+ * its debt account until the debt is paid.
  */
 export const LEDGER_KINDS = [
   'deposit',
@@ -80,6 +94,8 @@ export const LEDGER_KINDS = [
   'withdrawal',
   'withdrawal_payout',
   'withdrawal_return',
+  'refund',
+  'debt_repayment',
 ] as const;
 
 export const ledgerTransactions = pgTable(
@@ -96,7 +112,7 @@ export const ledgerTransactions = pgTable(
   (t) => [
     check(
       'ledger_transactions_kind_check',
-      sql`${t.kind} in ('deposit', 'transfer', 'withdrawal', 'withdrawal_payout', 'withdrawal_return')`,
+      sql`${t.kind} in ('deposit', 'transfer', 'withdrawal', 'withdrawal_payout', 'withdrawal_return', 'refund', 'debt_repayment')`,
     ),
     check('ledger_transactions_status_check', sql`${t.status} in ('posted')`),
   ],
@@ -287,3 +303,72 @@ export const withdrawals = pgTable(
     index('withdrawals_return_transaction_id_idx').on(t.returnTransactionId),
   ],
 );
+
+/**
+ * Money Paystack returned to a payer after their deposit was credited: a `refund.processed`
+ * event, or a dispute lost. Each is taken back once: `refund_key` is Paystack's refund reference
+ * (`dispute:<id>` for a dispute), unique. `taken` came out of the wallet, `shortfall` became the
+ * wallet's debt.
+ */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    refundKey: text('refund_key').notNull().unique(),
+    depositId: uuid('deposit_id')
+      .notNull()
+      .references(() => deposits.id),
+    /** Kobo refunded. */
+    amount: bigint('amount', { mode: 'bigint' }).notNull(),
+    /** Kobo taken from the wallet. */
+    taken: bigint('taken', { mode: 'bigint' }).notNull(),
+    /** Kobo the wallet lacked, now its debt. */
+    shortfall: bigint('shortfall', { mode: 'bigint' }).notNull(),
+    ledgerTransactionId: uuid('ledger_transaction_id').references(() => ledgerTransactions.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check(
+      'refunds_amounts',
+      sql`${t.amount} > 0 and ${t.taken} >= 0 and ${t.shortfall} >= 0 and ${t.taken} + ${t.shortfall} = ${t.amount}`,
+    ),
+    index('refunds_deposit_id_idx').on(t.depositId),
+  ],
+);
+
+/** Chargebacks Paystack reported on a credited deposit: open (the wallet frozen), then won or lost. */
+export const disputes = pgTable(
+  'disputes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Paystack's dispute id. */
+    paystackDisputeId: text('paystack_dispute_id').notNull().unique(),
+    depositId: uuid('deposit_id')
+      .notNull()
+      .references(() => deposits.id),
+    /** Kobo in dispute (Paystack's `refund_amount`). */
+    amount: bigint('amount', { mode: 'bigint' }).notNull(),
+    status: text('status', { enum: ['open', 'won', 'lost'] }).notNull(),
+    /** Paystack's resolution, once resolved. */
+    resolution: text('resolution'),
+    createdAt: createdAt(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('disputes_status_check', sql`${t.status} in ('open', 'won', 'lost')`),
+    index('disputes_deposit_id_idx').on(t.depositId),
+  ],
+);
+
+/**
+ * Signed Paystack events this service acknowledged but would not act on, for a person to review
+ * (`npm run ops -- flagged`): a refund or dispute for a deposit never credited, in another
+ * currency, or for more than was paid.
+ */
+export const flaggedEvents = pgTable('flagged_events', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  event: text('event').notNull(),
+  reference: text('reference'),
+  reason: text('reason').notNull(),
+  createdAt: createdAt(),
+});

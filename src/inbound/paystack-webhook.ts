@@ -4,10 +4,14 @@ import { AppError } from '../errors.ts';
 import { type Settlement, settleWithdrawal, type WithdrawalOutcome } from '../ledger/withdrawals.ts';
 import { parsePaystackEvent, type TransferEvent } from '../paystack/events.ts';
 import { verifyWebhookSignature } from '../paystack/signature.ts';
+import { type DisputeOutcome, openDispute, resolveDispute } from '../refunds/dispute.ts';
+import { applyRefund, type RefundOutcome } from '../refunds/refund.ts';
 
 /** What a webhook delivery did; the caller logs it, at error level for what a person must see. */
 export type WebhookOutcome =
   | { kind: 'deposit'; confirmation: DepositConfirmation }
+  | { kind: 'refund'; refund: RefundOutcome }
+  | { kind: 'dispute'; dispute: DisputeOutcome }
   | { kind: 'withdrawal'; event: TransferEvent; settlement: Settlement }
   | { kind: 'ignored_event'; event: string }
   /** Signed, but with text PostgreSQL cannot store: acknowledged so Paystack stops, and not acted on. */
@@ -30,7 +34,10 @@ const OUTCOME_OF: Record<TransferEvent, WithdrawalOutcome> = {
  * invalid_signature` otherwise, and nothing changes), then acts on the event: `charge.success`
  * confirms the matching pending deposit (`confirmDeposit`); `transfer.success`, `transfer.failed`
  * and `transfer.reversed` settle the matching withdrawal (`settleWithdrawal`), exactly once in
- * any order. Unknown events and references change nothing. A signed event it cannot read is
+ * any order; `refund.processed` takes a refund back from the wallet (`applyRefund`);
+ * `charge.dispute.create` and `charge.dispute.resolve` freeze the wallet and then unfreeze it or
+ * take the disputed amount back (`openDispute`, `resolveDispute`). Unknown events and references
+ * change nothing. A signed event it cannot read is
  * `400 invalid_event`, so Paystack delivers it again while someone looks. Makes no outbound call,
  * so Paystack gets its answer quickly.
  */
@@ -65,5 +72,11 @@ export async function receivePaystackWebhook(
       });
       return { kind: 'withdrawal', event: event.kind, settlement };
     }
+    case 'refund.processed':
+      return { kind: 'refund', refund: await applyRefund(db, event) };
+    case 'charge.dispute.create':
+      return { kind: 'dispute', dispute: await openDispute(db, event) };
+    case 'charge.dispute.resolve':
+      return { kind: 'dispute', dispute: await resolveDispute(db, event) };
   }
 }

@@ -6,11 +6,11 @@ loadDotEnv();
 const database = await openDatabase(loadConfig());
 try {
   const report = await checkLedger(database.db);
-  const { transactions, walletBalanceSum, clearingBalance, successfulDeposits, inFlightBalance, withdrawn } =
-    report.totals;
+  const t = report.totals;
   console.log(
-    `ledger: ${transactions} transactions; wallets hold ${walletBalanceSum} kobo; held for withdrawals ` +
-      `${inFlightBalance}; clearing ${clearingBalance}; successful deposits ${successfulDeposits}; withdrawn ${withdrawn}`,
+    `ledger: ${t.transactions} transactions; wallets hold ${t.walletBalanceSum} kobo; held for withdrawals ` +
+      `${t.inFlightBalance}; wallets owe ${t.debts}; clearing ${t.clearingBalance}; successful deposits ` +
+      `${t.successfulDeposits}; withdrawn ${t.withdrawn}; refunded ${t.refunded}`,
   );
   if (report.ok) {
     console.log('ledger: every invariant holds');

@@ -16,6 +16,10 @@ export interface LedgerReport {
     pendingWithdrawals: bigint;
     /** Kobo (amount + fee) of withdrawals Paystack paid out and did not reverse. */
     withdrawn: bigint;
+    /** Kobo wallets owe: minus the sum of the debt (receivable) accounts. */
+    debts: bigint;
+    /** Kobo of refunds and lost disputes taken back. */
+    refunded: bigint;
   };
 }
 
@@ -118,6 +122,8 @@ async function readTotals(tx: Queryable): Promise<LedgerReport['totals'] & { all
     deposits: string;
     pending_withdrawals: string;
     withdrawn: string;
+    debt_accounts: string;
+    refunded: string;
   }>(
     tx,
     sql`select (select count(*) from ledger_transactions) as transactions,
@@ -127,7 +133,9 @@ async function readTotals(tx: Queryable): Promise<LedgerReport['totals'] & { all
                (select coalesce(sum(balance), 0) from accounts where system_code = 'withdrawals:in_flight') as in_flight,
                (select coalesce(sum(amount), 0) from deposits where status = 'success') as deposits,
                (select coalesce(sum(amount + fee), 0) from withdrawals where status = 'pending') as pending_withdrawals,
-               (select coalesce(sum(amount + fee), 0) from withdrawals where status = 'success') as withdrawn`,
+               (select coalesce(sum(amount + fee), 0) from withdrawals where status = 'success') as withdrawn,
+               (select coalesce(sum(balance), 0) from accounts where system_code like 'debt:%') as debt_accounts,
+               (select coalesce(sum(amount), 0) from refunds where ledger_transaction_id is not null) as refunded`,
   );
   return {
     transactions: Number(totals?.transactions ?? 0),
@@ -137,14 +145,16 @@ async function readTotals(tx: Queryable): Promise<LedgerReport['totals'] & { all
     inFlightBalance: BigInt(totals?.in_flight ?? 0),
     pendingWithdrawals: BigInt(totals?.pending_withdrawals ?? 0),
     withdrawn: BigInt(totals?.withdrawn ?? 0),
+    debts: -BigInt(totals?.debt_accounts ?? 0),
+    refunded: BigInt(totals?.refunded ?? 0),
     allBalancesSum: BigInt(totals?.all_sum ?? 0),
   };
 }
 
 /**
- * Money is conserved: all balances sum to zero; held money is what pending withdrawals took; and
- * wallets plus held money are what the clearing account owes, and what deposits brought minus
- * what withdrawals took out.
+ * Money is conserved: all balances sum to zero; held money is what pending withdrawals took; no
+ * debt account is above zero; and wallets plus held money less debts are what the clearing account
+ * owes, and what deposits brought minus what withdrawals and refunds took out.
  */
 function totalsProblems(totals: LedgerReport['totals'], allBalancesSum: bigint): string[] {
   const {
@@ -154,8 +164,11 @@ function totalsProblems(totals: LedgerReport['totals'], allBalancesSum: bigint):
     inFlightBalance,
     pendingWithdrawals,
     withdrawn,
+    debts,
+    refunded,
   } = totals;
-  const customerMoney = walletBalanceSum + inFlightBalance;
+  // What customers hold (spendable or held) less what they owe.
+  const customerMoney = walletBalanceSum + inFlightBalance - debts;
   const problems: string[] = [];
   if (allBalancesSum !== 0n) problems.push(`all balances sum to ${allBalancesSum}, not 0`);
   if (inFlightBalance !== pendingWithdrawals) {
@@ -163,14 +176,17 @@ function totalsProblems(totals: LedgerReport['totals'], allBalancesSum: bigint):
       `the in-flight account holds ${inFlightBalance} but pending withdrawals took ${pendingWithdrawals}`,
     );
   }
+  if (debts < 0n)
+    problems.push(`debt accounts are ${-debts} above zero: the service owes a wallet through one`);
   if (customerMoney !== -clearingBalance) {
     problems.push(
-      `wallets (${walletBalanceSum}) and held money (${inFlightBalance}) total ${customerMoney} but the clearing account is ${clearingBalance}`,
+      `wallets (${walletBalanceSum}) and held money (${inFlightBalance}) less debts (${debts}) total ${customerMoney} but the clearing account is ${clearingBalance}`,
     );
   }
-  if (customerMoney !== successfulDeposits - withdrawn) {
+  const expected = successfulDeposits - withdrawn - refunded;
+  if (customerMoney !== expected) {
     problems.push(
-      `wallets and held money total ${customerMoney} but successful deposits (${successfulDeposits}) minus withdrawals (${withdrawn}) are ${successfulDeposits - withdrawn}`,
+      `wallets and held money less debts total ${customerMoney} but successful deposits (${successfulDeposits}) minus withdrawals (${withdrawn}) and refunds (${refunded}) are ${expected}`,
     );
   }
   return problems;

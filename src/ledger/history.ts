@@ -5,8 +5,11 @@ import { AppError } from '../errors.ts';
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
-/** The ledger kinds that touch a wallet, as history shows them (`withdrawal_payout` never does). */
-export type HistoryType = 'deposit' | 'transfer' | 'withdrawal' | 'withdrawal_return';
+/**
+ * The ledger kinds that touch a wallet, as history shows them (`withdrawal_payout` never does; a
+ * `debt_repayment`, money received going to a refund's unpaid part, shows as a `refund`).
+ */
+export type HistoryType = 'deposit' | 'transfer' | 'withdrawal' | 'withdrawal_return' | 'refund';
 
 /** A movement's status: `success` once posted, except a withdrawal, which shows the withdrawal's. */
 export type HistoryStatus = 'success' | 'pending' | 'failed' | 'reversed';
@@ -74,7 +77,8 @@ export async function listWalletHistory(
   const rows = await queryRows<HistoryRow>(
     db,
     sql`select e.id as entry_id, e.amount, t.id as transaction_id,
-               coalesce(held.reference, returned.reference, t.reference) as reference, t.kind,
+               coalesce(held.reference, returned.reference, t.reference) as reference,
+               case t.kind when 'debt_repayment' then 'refund' else t.kind end as kind,
                coalesce(held.status, 'success') as status, e.created_at,
                (select w.wallet_number
                   from ledger_entries other

@@ -19,13 +19,19 @@ export interface TransferResult {
 /**
  * The refusals of the `wallet_transfer` database function (`sql/20_wallet_transfer.sql`); WL001,
  * insufficient funds, comes from the guarded debit in `ledger_post`. WL005, the sender has no
- * wallet, means the signed-in user was deleted: every user gets a wallet at first sign-in.
+ * wallet, means the signed-in user was deleted: every user gets a wallet at first sign-in. WL009:
+ * the sender's wallet is frozen.
  */
 const REFUSALS: Record<string, () => AppError> = {
   WL001: () => new AppError('insufficient_funds', 'The wallet balance is too low for this transfer'),
   WL003: () => new AppError('self_transfer', 'You cannot transfer to your own wallet'),
   WL004: () => new AppError('wallet_not_found', 'No wallet has that number'),
   WL005: signedInUserGone,
+  WL009: () =>
+    new AppError(
+      'wallet_frozen',
+      'Your wallet is frozen: it cannot send money until its debt is repaid or its dispute resolved',
+    ),
 };
 
 const walletTransfer = preparedPerDatabase((db) =>

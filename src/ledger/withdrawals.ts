@@ -24,6 +24,11 @@ const HOLD_REFUSALS: Record<string, (maxPending: number) => AppError> = {
       `You have ${maxPending} withdrawals pending: wait for one to finish before starting another`,
     ),
   WL008: () => new AppError('bank_account_not_found', 'You have no saved bank account with this id'),
+  WL009: () =>
+    new AppError(
+      'wallet_frozen',
+      'Your wallet is frozen: it cannot withdraw until its debt is repaid or its dispute resolved',
+    ),
 };
 
 const withdrawalHold = preparedPerDatabase((db) =>
@@ -49,6 +54,7 @@ const withdrawalHold = preparedPerDatabase((db) =>
  *
  * Throws AppError: `422 insufficient_funds`, `409 too_many_pending_withdrawals` (`maxPending`
  * pending already), `404 bank_account_not_found` (not one of the user's saved accounts),
+ * `403 wallet_frozen`,
  * `401 invalid_token` (the user has no wallet: deleted).
  */
 export async function holdWithdrawal(

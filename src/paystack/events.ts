@@ -29,8 +29,61 @@ const TransferData = Compile(
   }),
 );
 
+/**
+ * `refund.processed`: Paystack paid a refund back to the payer (`TRANSFERS.md` "Refunds").
+ * `amount` is a string in Paystack's processed example and a number in others: both are read,
+ * exactly. `refund_reference` names the refund (null only while pending or processing).
+ */
+const RefundData = Compile(
+  Type.Object({
+    transaction_reference: Type.String({ minLength: 1, maxLength: 200 }),
+    refund_reference: Type.Optional(
+      Type.Union([Type.String({ maxLength: 200 }), Type.Integer(), Type.Null()]),
+    ),
+    amount: Type.Union([
+      Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+      Type.String({ pattern: '^[0-9]{1,15}$' }),
+    ]),
+    currency: Type.String({ maxLength: 10 }),
+  }),
+);
+
+/** Dispute events (`TRANSFERS.md` "Disputes"): the charge is `data.transaction.reference`. */
+export const DISPUTE_EVENTS = ['charge.dispute.create', 'charge.dispute.resolve'] as const;
+export type DisputeEvent = (typeof DISPUTE_EVENTS)[number];
+
+const DisputeData = Compile(
+  Type.Object({
+    id: Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 100 })]),
+    refund_amount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    currency: Type.String({ maxLength: 10 }),
+    resolution: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+    transaction: Type.Object({ reference: Type.String({ minLength: 1, maxLength: 200 }) }),
+  }),
+);
+
 export type PaystackEvent =
   | { kind: 'charge.success'; reference: string; amount: bigint; currency: string }
+  | {
+      kind: 'refund.processed';
+      /** The refunded charge's reference: our deposit's. */
+      transactionReference: string;
+      refundReference: string | null;
+      /** Kobo paid back to the payer. */
+      amount: bigint;
+      currency: string;
+    }
+  | {
+      kind: DisputeEvent;
+      disputeId: string;
+      /** The disputed charge's reference: our deposit's. */
+      transactionReference: string;
+      /** Kobo in dispute. */
+      amount: bigint;
+      currency: string;
+      /** `merchant-accepted`, `auto-accepted` (the payer won) or `declined` (we won); null while open. */
+      resolution: string | null;
+    }
   | {
       kind: TransferEvent;
       reference: string;
@@ -63,6 +116,9 @@ export function parsePaystackEvent(rawBody: Buffer): PaystackEvent {
   if (!Envelope.Check(parsed)) return { kind: 'unreadable', detail: 'the body has no event name' };
   const transferEvent = TRANSFER_EVENTS.find((name) => name === parsed.event);
   if (transferEvent !== undefined) return parseTransferEvent(transferEvent, parsed.data);
+  const disputeEvent = DISPUTE_EVENTS.find((name) => name === parsed.event);
+  if (disputeEvent !== undefined) return parseDisputeEvent(disputeEvent, parsed.data);
+  if (parsed.event === 'refund.processed') return parseRefundEvent(parsed.data);
   if (parsed.event !== 'charge.success') return { kind: 'other', event: parsed.event };
   if (!ChargeSuccessData.Check(parsed.data)) {
     const [first] = ChargeSuccessData.Errors(parsed.data);
@@ -89,5 +145,44 @@ function parseTransferEvent(kind: TransferEvent, data: unknown): PaystackEvent {
     amount: BigInt(data.amount),
     currency: data.currency,
     transferCode: data.transfer_code ?? null,
+  };
+}
+
+function malformed(
+  kind: string,
+  checker: { Errors(value: unknown): Iterable<{ instancePath: string; message: string }> },
+  data: unknown,
+): PaystackEvent {
+  const [first] = checker.Errors(data);
+  return {
+    kind: 'unreadable',
+    detail: `${kind} data ${first ? `${first.instancePath || '/'} ${first.message}` : 'is malformed'}`,
+  };
+}
+
+function parseRefundEvent(data: unknown): PaystackEvent {
+  if (!RefundData.Check(data)) return malformed('refund.processed', RefundData, data);
+  const { refund_reference: refundReference } = data;
+  return {
+    kind: 'refund.processed',
+    transactionReference: data.transaction_reference,
+    refundReference:
+      refundReference === undefined || refundReference === null || refundReference === ''
+        ? null
+        : String(refundReference),
+    amount: BigInt(data.amount),
+    currency: data.currency,
+  };
+}
+
+function parseDisputeEvent(kind: DisputeEvent, data: unknown): PaystackEvent {
+  if (!DisputeData.Check(data)) return malformed(kind, DisputeData, data);
+  return {
+    kind,
+    disputeId: String(data.id),
+    transactionReference: data.transaction.reference,
+    amount: BigInt(data.refund_amount),
+    currency: data.currency,
+    resolution: data.resolution ?? null,
   };
 }

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/client.ts';
 import type { DepositConfirmation } from '../deposits/confirm.ts';
 import { receivePaystackWebhook, type WebhookOutcome } from '../inbound/paystack-webhook.ts';
+import { disputeLogEntry, refundLogEntry } from '../refunds/outcome-log.ts';
 import { settlementLogEntry } from '../withdrawals/settlement-log.ts';
 
 export const PAYSTACK_WEBHOOK_PATH = '/wallet/paystack/webhook';
@@ -43,6 +44,16 @@ function logOutcome(log: FastifyBaseLogger, outcome: WebhookOutcome): void {
       return;
     case 'withdrawal': {
       const entry = settlementLogEntry(outcome.settlement, outcome.event);
+      log[entry.level](entry.fields, entry.message);
+      return;
+    }
+    case 'refund': {
+      const entry = refundLogEntry(outcome.refund);
+      log[entry.level](entry.fields, entry.message);
+      return;
+    }
+    case 'dispute': {
+      const entry = disputeLogEntry(outcome.dispute);
       log[entry.level](entry.fields, entry.message);
       return;
     }

@@ -19,9 +19,14 @@ const WalletNumber = Type.String({
 });
 
 export const Balance = Type.Object({
-  balance: Type.Integer({ description: 'Balance in kobo' }),
+  balance: Type.Integer({ description: 'Balance in kobo: what the wallet can spend now' }),
   currency: Type.Literal('NGN'),
   wallet_number: WalletNumber,
+  frozen: Type.Boolean({
+    description:
+      'A frozen wallet cannot send transfers or withdrawals (a refund left a debt, or a payment is disputed)',
+  }),
+  debt: Type.Integer({ description: 'Kobo the wallet owes; money it receives repays it first' }),
 });
 
 export const IdempotencyHeaders = Type.Object({
@@ -119,6 +124,8 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
         balance: Number(wallet.balance),
         currency: 'NGN' as const,
         wallet_number: wallet.walletNumber,
+        frozen: wallet.frozen,
+        debt: Number(wallet.debt),
       };
     },
   );

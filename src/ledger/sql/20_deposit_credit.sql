@@ -8,6 +8,9 @@
 -- credit queues for, is held for this statement and the commit only. A deposit is credited at
 -- most once: the link is checked here, and the reference is unique in the ledger.
 --
+-- A wallet that owes money (a refund's shortfall) repays its debt from the credit at once
+-- (wallet_repay_debt), in the same statement.
+--
 -- Raises: WL006 the deposit is not claimed, is credited already, or its owner has no wallet;
 -- 23505 (from ledger_post) its reference was posted already.
 CREATE OR REPLACE FUNCTION deposit_credit(p_deposit_id uuid)
@@ -17,10 +20,11 @@ DECLARE
   v_reference text;
   v_amount bigint;
   v_wallet bigint;
+  v_debt bigint;
   v_clearing bigint;
   v_transaction_id uuid;
 BEGIN
-  SELECT d.reference, d.amount, w.account_id INTO v_reference, v_amount, v_wallet
+  SELECT d.reference, d.amount, w.account_id, w.debt_account_id INTO v_reference, v_amount, v_wallet, v_debt
     FROM deposits d JOIN wallets w ON w.user_id = d.user_id
    WHERE d.id = p_deposit_id AND d.status = 'success' AND d.ledger_transaction_id IS NULL;
   IF NOT FOUND THEN
@@ -34,6 +38,9 @@ BEGIN
     FROM ledger_post(v_reference, 'deposit', ARRAY[v_wallet, v_clearing], ARRAY[v_amount, -v_amount]) p;
 
   UPDATE deposits SET ledger_transaction_id = v_transaction_id WHERE id = p_deposit_id;
+  IF v_debt IS NOT NULL THEN
+    PERFORM wallet_repay_debt(v_wallet, v_debt, v_reference);
+  END IF;
   RETURN v_transaction_id;
 END;
 $$;

@@ -10,8 +10,11 @@
 -- The amount must be positive: the API validates it at the edge, and this function refuses any
 -- other with WL002 as well, because a negative one would pull money out of the recipient's wallet.
 --
+-- A frozen sender sends nothing (WL009). A recipient that owes money (a refund's shortfall)
+-- repays its debt from what it receives, in the same statement (wallet_repay_debt).
+--
 -- Raises: WL002 an amount that is not positive; WL003 self transfer; WL004 no wallet has the
--- recipient's number; WL005 the sender has no wallet; from ledger_post: WL001 insufficient
+-- recipient's number; WL005 the sender has no wallet; WL009 the sender is frozen; from ledger_post: WL001 insufficient
 -- funds, 23505 the reference was posted already. The service maps these to its error codes (src/ledger/transfer.ts).
 CREATE OR REPLACE FUNCTION wallet_transfer(p_sender_user uuid, p_recipient_wallet_number text, p_amount bigint, p_reference text)
 RETURNS TABLE (sender_balance bigint)
@@ -19,19 +22,26 @@ LANGUAGE plpgsql AS $$
 DECLARE
   v_sender bigint;
   v_sender_number text;
+  v_sender_frozen timestamptz;
   v_recipient bigint;
+  v_recipient_debt bigint;
 BEGIN
   IF p_amount IS NULL OR p_amount <= 0 THEN
     RAISE EXCEPTION 'wallet_transfer: amount % is not positive', p_amount USING ERRCODE = 'WL002';
   END IF;
-  SELECT account_id, wallet_number INTO v_sender, v_sender_number FROM wallets WHERE user_id = p_sender_user;
+  SELECT account_id, wallet_number, frozen_at INTO v_sender, v_sender_number, v_sender_frozen
+    FROM wallets WHERE user_id = p_sender_user;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'wallet_transfer: user % has no wallet', p_sender_user USING ERRCODE = 'WL005';
+  END IF;
+  IF v_sender_frozen IS NOT NULL THEN
+    RAISE EXCEPTION 'wallet_transfer: the sender''s wallet is frozen' USING ERRCODE = 'WL009';
   END IF;
   IF v_sender_number = p_recipient_wallet_number THEN
     RAISE EXCEPTION 'wallet_transfer: self transfer' USING ERRCODE = 'WL003';
   END IF;
-  SELECT account_id INTO v_recipient FROM wallets WHERE wallet_number = p_recipient_wallet_number;
+  SELECT account_id, debt_account_id INTO v_recipient, v_recipient_debt
+    FROM wallets WHERE wallet_number = p_recipient_wallet_number;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'wallet_transfer: no wallet %', p_recipient_wallet_number USING ERRCODE = 'WL004';
   END IF;
@@ -39,5 +49,8 @@ BEGIN
     SELECT p.balance_after
       FROM ledger_post(p_reference, 'transfer', ARRAY[v_sender, v_recipient], ARRAY[-p_amount, p_amount]) p
      WHERE p.account_id = v_sender;
+  IF v_recipient_debt IS NOT NULL THEN
+    PERFORM wallet_repay_debt(v_recipient, v_recipient_debt, p_reference);
+  END IF;
 END;
 $$;

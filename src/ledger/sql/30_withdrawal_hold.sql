@@ -11,6 +11,7 @@
 -- goes below zero however many holds race.
 --
 -- Raises: WL002 an amount that is not positive or a negative fee; WL005 the user has no wallet;
+-- WL009 the wallet is frozen;
 -- WL007 the user has p_max_pending pending withdrawals already; WL008 the bank account is not
 -- one of the user's saved (undeleted) accounts; from ledger_post: WL001 insufficient funds,
 -- 23505 the reference was used already.
@@ -20,6 +21,7 @@ RETURNS TABLE (withdrawal_id uuid, created_at timestamptz, balance_after bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_wallet bigint;
+  v_frozen timestamptz;
   v_in_flight bigint;
   v_total bigint;
   v_transaction_id uuid;
@@ -29,9 +31,12 @@ BEGIN
   END IF;
   v_total := p_amount + p_fee;
   PERFORM 1 FROM users WHERE id = p_user FOR UPDATE;
-  SELECT account_id INTO v_wallet FROM wallets WHERE user_id = p_user;
+  SELECT account_id, frozen_at INTO v_wallet, v_frozen FROM wallets WHERE user_id = p_user;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'withdrawal_hold: user % has no wallet', p_user USING ERRCODE = 'WL005';
+  END IF;
+  IF v_frozen IS NOT NULL THEN
+    RAISE EXCEPTION 'withdrawal_hold: the wallet is frozen' USING ERRCODE = 'WL009';
   END IF;
   PERFORM 1 FROM bank_accounts WHERE id = p_bank_account AND user_id = p_user AND deleted_at IS NULL;
   IF NOT FOUND THEN

@@ -80,6 +80,9 @@ BEGIN
        SET status = p_outcome, return_transaction_id = v_transaction_id,
            failure_reason = coalesce(p_reason, 'paystack_' || p_outcome)
      WHERE w.id = v_withdrawal.id;
+    -- Returned money repays what the wallet owes first, as any money it receives does.
+    PERFORM wallet_repay_debt(w.account_id, w.debt_account_id, p_reference)
+       FROM wallets w WHERE w.account_id = v_wallet AND w.debt_account_id IS NOT NULL;
     result := 'settled';
   ELSIF v_withdrawal.status = 'failed' AND p_outcome = 'success' THEN
     UPDATE withdrawals w
