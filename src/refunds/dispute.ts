@@ -171,6 +171,7 @@ export async function resolveDispute(
 
       let taken = 0n;
       let shortfall = 0n;
+      let notTaken: string | undefined;
       if (lost) {
         try {
           const posted = await tx.transaction((inner) =>
@@ -183,16 +184,17 @@ export async function resolveDispute(
           ({ taken, shortfall } = posted);
         } catch (error) {
           if (!(error instanceof RefundRefusedError)) throw error;
-          const reason = `dispute ${event.disputeId} lost, but ${event.amount} kobo could not be taken back: ${error.message}`;
-          await flagEvent(tx, { event: 'charge.dispute.resolve', reference, reason });
-          return { kind: 'flagged', reference, reason };
+          notTaken = `dispute ${event.disputeId} lost, but ${event.amount} kobo could not be taken back: ${error.message}`;
+          await flagEvent(tx, { event: 'charge.dispute.resolve', reference, reason: notTaken });
         }
       }
+      // The dispute is over either way: its freeze goes unless a debt or another dispute holds one.
       const [unfreeze] = await queryRows<{ unfrozen: boolean }>(
         tx,
         sql`select wallet_unfreeze_if_clear(${deposit.walletAccountId}::bigint) as unfrozen`,
       );
       invariant(unfreeze !== undefined, 'wallet_unfreeze_if_clear answers');
+      if (notTaken !== undefined) return { kind: 'flagged', reference, reason: notTaken };
       const common = {
         reference,
         disputeId: event.disputeId,

@@ -34,9 +34,6 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'wallet_transfer: user % has no wallet', p_sender_user USING ERRCODE = 'WL005';
   END IF;
-  IF v_sender_frozen IS NOT NULL THEN
-    RAISE EXCEPTION 'wallet_transfer: the sender''s wallet is frozen' USING ERRCODE = 'WL009';
-  END IF;
   IF v_sender_number = p_recipient_wallet_number THEN
     RAISE EXCEPTION 'wallet_transfer: self transfer' USING ERRCODE = 'WL003';
   END IF;
@@ -44,6 +41,10 @@ BEGIN
     FROM wallets WHERE wallet_number = p_recipient_wallet_number;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'wallet_transfer: no wallet %', p_recipient_wallet_number USING ERRCODE = 'WL004';
+  END IF;
+  -- After the request's own mistakes (self, unknown recipient), before its funds.
+  IF v_sender_frozen IS NOT NULL THEN
+    RAISE EXCEPTION 'wallet_transfer: the sender''s wallet is frozen' USING ERRCODE = 'WL009';
   END IF;
   RETURN QUERY
     SELECT p.balance_after
