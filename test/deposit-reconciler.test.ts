@@ -517,6 +517,33 @@ describe('what a pass claims', () => {
     expect(verifyCalls(unstarted)).toBe(0);
   });
 
+  it('deposits never asked about first, then those asked about least recently, whatever their age', async () => {
+    const user = await t.createUser();
+    const [oldest, older, newest] = [
+      await startDeposit(user, 3_001),
+      await startDeposit(user, 3_002),
+      await startDeposit(user, 3_003),
+    ].map(({ reference }) => reference);
+    if (!oldest || !older || !newest) throw new Error('three deposits');
+    await startedHoursAgo(oldest, 3);
+    await startedHoursAgo(older, 2);
+    const first = await reconcile({ batchSize: 2 });
+    expect(first.checks.map((check) => check.reference)).toEqual([oldest, older]);
+
+    // A few passes later: asked 5 and 10 minutes ago, and still unpaid.
+    for (const [reference, minutes] of [
+      [oldest, 5],
+      [older, 10],
+    ] as const) {
+      await t.db
+        .update(deposits)
+        .set({ lastVerifiedAt: sql`now() - make_interval(mins => ${minutes})` })
+        .where(eq(deposits.reference, reference));
+    }
+    const second = await reconcile({ batchSize: 2 });
+    expect(second.checks.map((check) => check.reference)).toEqual([older, newest]);
+  });
+
   it('never the same deposit in two passes running at once', async () => {
     const user = await t.createUser();
     const paid = await Promise.all([

@@ -73,7 +73,7 @@ export interface DepositReconcileOptions {
 /**
  * One reconciler pass over deposits (SPEC "Reconciliation", missed webhooks): pending deposits
  * with a checkout URL, older than `minAgeMs`, are verified with Paystack
- * (`GET /transaction/verify/{reference}`, one call at a time, `pauseMs` apart), oldest first:
+ * (`GET /transaction/verify/{reference}`, one call at a time, `pauseMs` apart):
  *
  * - `success`: credited through `confirmDeposit` with the amount and currency Paystack reported,
  *   the webhook's own exactly-once path, which also flags a mismatch instead of crediting;
@@ -81,6 +81,9 @@ export interface DepositReconcileOptions {
  *   with reason `paystack_<status>`; younger, it stays pending;
  * - any other status, or no usable answer from Paystack: left pending.
  *
+ * A batch takes the deposits never asked about first, oldest first, then those asked about least
+ * recently: unpaid checkouts stay pending for a day, and by age alone the 50 oldest of them would
+ * fill every batch while a newer deposit, paid and its webhook lost, waited for their day to end.
  * Deposits without a checkout URL were never shown to a payer; `failAbandonedDepositStarts`
  * ends them. Several instances may run passes at once without asking twice: each claims its
  * batch with `FOR UPDATE SKIP LOCKED` and stamps `last_verified_at`, the stamp the status
@@ -96,7 +99,7 @@ export async function reconcileDeposits(
 ): Promise<DepositReconciliation> {
   const reverifyAfterMs = Math.max(options.reverifyAfterMs, VERIFY_INTERVAL_MS);
   const pauseMs = options.pauseMs ?? DEFAULT_VERIFY_PAUSE_MS;
-  // RETURNING does not keep the subquery's order: the outer select restores oldest first.
+  // RETURNING does not keep the subquery's order: the outer select asks oldest first within a batch.
   const claimed = await queryRows<{ reference: string; verdict_final: boolean }>(
     db,
     sql`with claimed as (
@@ -107,7 +110,7 @@ export async function reconcileDeposits(
                            and created_at <= now() - make_interval(secs => ${options.minAgeMs / 1000})
                            and (last_verified_at is null
                                 or last_verified_at < now() - make_interval(secs => ${reverifyAfterMs / 1000}))
-                         order by created_at
+                         order by last_verified_at nulls first, created_at
                          limit ${options.batchSize ?? DEPOSIT_BATCH_SIZE}
                            for update skip locked)
           returning reference, created_at,
