@@ -99,8 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
 /**
  * The reconciler of this instance (SPEC "Reconciliation"), every RECONCILE_INTERVAL from the
- * start until the app closes: pending withdrawals older than RECONCILE_MIN_AGE are verified with
- * Paystack and settled, each settlement logged as the webhook's would be.
+ * start until the app closes: pending deposits and withdrawals older than RECONCILE_MIN_AGE are
+ * verified with Paystack and settled through the webhook's own functions (`reconcilerPasses`).
  */
 function registerReconciler(app: FastifyInstance, deps: AppDeps, paystack: PaystackSetup['client']): void {
   const { intervalMs, minAgeMs } = deps.config.reconcile;

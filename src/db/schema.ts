@@ -212,8 +212,13 @@ export const deposits = pgTable(
     /** Set when Paystack reported a payment that does not match this deposit; never credited. */
     flaggedReason: text('flagged_reason'),
     ledgerTransactionId: uuid('ledger_transaction_id').references(() => ledgerTransactions.id),
-    /** When a status read last asked Paystack about it: at most once a minute per deposit. */
+    /** When Paystack was last asked about it (a status read or the reconciler): reads ask at most once a minute. */
     lastVerifiedAt: timestamp('last_verified_at', { withTimezone: true }),
+    /**
+     * When the reconciler last claimed it: the reconciler spaces its own asks by this, so a user
+     * polling the status endpoint cannot hold off the reconciler's credit of a paid deposit.
+     */
+    lastReconciledAt: timestamp('last_reconciled_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -221,6 +226,8 @@ export const deposits = pgTable(
     check('deposits_status_check', sql`${t.status} in ('pending', 'success', 'failed')`),
     check('deposits_amount_range', sql`${t.amount} between 100 and 1000000000`),
     index('deposits_user_id_idx').on(t.userId),
+    // The reconciler's scan: pending deposits only, a small part of all of them.
+    index('deposits_pending_created_at_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
   ],
 );
 

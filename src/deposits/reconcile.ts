@@ -62,7 +62,7 @@ export interface DepositReconciliation {
 export interface DepositReconcileOptions {
   /** How old (ms since `created_at`) a pending deposit must be before Paystack is asked: RECONCILE_MIN_AGE. */
   minAgeMs: number;
-  /** How long (ms) after the last verification a deposit may be asked about again; never under VERIFY_INTERVAL_MS. */
+  /** How long (ms) after the reconciler last asked about a deposit it may ask again; never under VERIFY_INTERVAL_MS. */
   reverifyAfterMs: number;
   /** At most this many deposits per pass; DEPOSIT_BATCH_SIZE by default. */
   batchSize?: number;
@@ -86,9 +86,11 @@ export interface DepositReconcileOptions {
  * fill every batch while a newer deposit, paid and its webhook lost, waited for their day to end.
  * Deposits without a checkout URL were never shown to a payer; `failAbandonedDepositStarts`
  * ends them. Several instances may run passes at once without asking twice: each claims its
- * batch with `FOR UPDATE SKIP LOCKED` and stamps `last_verified_at`, the stamp the status
- * endpoint claims too, so that, together, they ask Paystack about one deposit at most once per
- * VERIFY_INTERVAL_MS (a longer `reverifyAfterMs` spaces the reconciler's own asks further). No
+ * batch with `FOR UPDATE SKIP LOCKED` and stamps `last_reconciled_at`, the reconciler's own
+ * stamp, at most once per `reverifyAfterMs` (never under VERIFY_INTERVAL_MS) per deposit. Status
+ * reads do not move that stamp: a user polling the status page every minute cannot hold off the
+ * credit of a paid deposit whose webhook was lost. The claim also stamps `last_verified_at`, so a
+ * read right after a pass answers from the database instead of asking again. No
  * database transaction stays open across a call to Paystack: the claim commits first. A database
  * error ends the pass (thrown); the deposits it had claimed are asked about again next time.
  */
@@ -103,14 +105,14 @@ export async function reconcileDeposits(
   const claimed = await queryRows<{ reference: string; verdict_final: boolean }>(
     db,
     sql`with claimed as (
-          update deposits set last_verified_at = now()
+          update deposits set last_reconciled_at = now(), last_verified_at = now()
            where id in (select id from deposits
                          where status = 'pending'
                            and authorization_url is not null
                            and created_at <= now() - make_interval(secs => ${options.minAgeMs / 1000})
-                           and (last_verified_at is null
-                                or last_verified_at < now() - make_interval(secs => ${reverifyAfterMs / 1000}))
-                         order by last_verified_at nulls first, created_at
+                           and (last_reconciled_at is null
+                                or last_reconciled_at < now() - make_interval(secs => ${reverifyAfterMs / 1000}))
+                         order by last_reconciled_at nulls first, created_at
                          limit ${options.batchSize ?? DEPOSIT_BATCH_SIZE}
                            for update skip locked)
           returning reference, created_at,

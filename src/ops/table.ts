@@ -4,7 +4,7 @@
  * stored text cannot move the terminal's cursor.
  */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const clean = (cell: string) => cell.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const clean = (cell: string) => cell.replace(/\p{Cc}/gu, '?');
   const cells = rows.map((row) => row.map(clean));
   const widths = headers.map((header, i) =>
     Math.max(header.length, ...cells.map((row) => (row[i] ?? '').length)),

@@ -1,0 +1,2 @@
+ALTER TABLE "deposits" ADD COLUMN "last_reconciled_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "deposits_pending_created_at_idx" ON "deposits" USING btree ("created_at") WHERE "deposits"."status" = 'pending';
