@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.ts';
-import { flaggedEvents, wallets } from '../src/db/schema.ts';
+import { bankAccounts, flaggedEvents, wallets } from '../src/db/schema.ts';
 import { signWebhookBody } from '../src/paystack/signature.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { onPostgres } from './support/database.ts';
@@ -144,6 +144,22 @@ describe('refund.processed', () => {
 
     // Frozen: nothing leaves; money still arrives, and repays the debt before it can be spent.
     await expectProblem(await transfer(user, friend, 1), 403, 'wallet_frozen');
+    const [account] = await t.db
+      .insert(bankAccounts)
+      .values({
+        userId: user.id,
+        bankCode: '058',
+        bankName: 'GTBank',
+        accountNumber: '0123456789',
+        accountName: 'Ada',
+      })
+      .returning({ id: bankAccounts.id });
+    const withdrawal = await fetch(`${t.url}/wallet/withdrawals`, {
+      method: 'POST',
+      headers: { ...user.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 10_000, bank_account_id: account?.id }),
+    });
+    await expectProblem(withdrawal, 403, 'wallet_frozen');
     expect((await transfer(friend, user, 20_000)).status).toBe(200);
     expect(await wallet(user)).toMatchObject({ balance: 0, frozen: true, debt: 10_000 });
     await fundWallet(t.db, user.id, 15_000);
