@@ -94,6 +94,8 @@ describe('Google sign-in through the OpenID provider', () => {
       balance: 0,
       currency: 'NGN',
       wallet_number: body.wallet.wallet_number,
+      frozen: false,
+      debt: 0,
     });
   });
 

@@ -30,6 +30,8 @@ describe('the service process', { timeout: timeoutForStarts(2) }, () => {
       balance: 0,
       currency: 'NGN',
       wallet_number: signedIn.wallet.wallet_number,
+      frozen: false,
+      debt: 0,
     });
     expect(await second.stop()).toBe(0);
   });
