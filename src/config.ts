@@ -59,6 +59,19 @@ export interface Config {
     /** RECONCILE_MIN_AGE, 0 s to 24 h. */
     readonly minAgeMs: number;
   };
+  /** Outgoing webhooks (SPEC "Notifications to client applications"). */
+  readonly webhooks: {
+    /** WEBHOOK_RETRY_SCHEDULE: the delays before the 2nd, 3rd, … attempt; its length bounds the retries. */
+    readonly retryScheduleMs: readonly number[];
+    /** WEBHOOK_TIMEOUT: how long a receiver may take to answer, 1 s to 60 s. */
+    readonly timeoutMs: number;
+    /**
+     * Whether endpoint URLs may be `http://` and point at loopback, private, link-local or
+     * metadata addresses: outside production always; in production only with
+     * WEBHOOK_ALLOW_PRIVATE_URLS=true.
+     */
+    readonly allowPrivateUrls: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -192,6 +205,32 @@ function parseDurationMs(
     throw new ConfigError(name, `must be a duration like 30s, 5m or 1h ${range.described}, got "${raw}"`);
   }
   return seconds * 1000;
+}
+
+const MAX_RETRY_DELAY_SECONDS = 24 * 3600;
+
+/** WEBHOOK_RETRY_SCHEDULE: 1 to 20 comma-separated durations, each 1 s to 24 h. */
+function parseRetrySchedule(env: Env): number[] {
+  const raw = read(env, 'WEBHOOK_RETRY_SCHEDULE') ?? '5s,5m,30m,2h,5h,10h,10h';
+  const delays = raw.split(',').map((part) => {
+    const match = /^(\d{1,6})([smh])$/.exec(part.trim());
+    return match ? Number(match[1]) * (DURATION_UNITS[match[2] as string] as number) : 0;
+  });
+  if (delays.length > 20 || delays.some((seconds) => seconds < 1 || seconds > MAX_RETRY_DELAY_SECONDS)) {
+    throw new ConfigError(
+      'WEBHOOK_RETRY_SCHEDULE',
+      `must be 1 to 20 comma-separated durations from 1s to 24h, like 5s,5m,30m, got "${raw}"`,
+    );
+  }
+  return delays.map((seconds) => seconds * 1000);
+}
+
+function parseBoolean(env: Env, name: string): boolean | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
 const MAX_PER_MINUTE = 1_000_000;
@@ -461,6 +500,22 @@ export function loadConfig(env: Env = process.env): Config {
     ),
   });
 
+  // Read in every mode, so a wrong value is named even where it changes nothing.
+  const allowPrivateUrls = attempt(() => parseBoolean(env, 'WEBHOOK_ALLOW_PRIVATE_URLS'), undefined);
+  const webhooks = Object.freeze({
+    retryScheduleMs: Object.freeze(attempt(() => parseRetrySchedule(env), [])),
+    timeoutMs: attempt(
+      () =>
+        parseDurationMs(env, 'WEBHOOK_TIMEOUT', '15s', {
+          minSeconds: 1,
+          maxSeconds: 60,
+          described: 'from 1s to 60s',
+        }),
+      0,
+    ),
+    allowPrivateUrls: nodeEnv !== 'production' || allowPrivateUrls === true,
+  });
+
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigErrors(problems);
   invariant(google !== undefined && paystack !== undefined, 'a provider refusal was recorded');
@@ -489,5 +544,6 @@ export function loadConfig(env: Env = process.env): Config {
     warnings: Object.freeze(warnings),
     maxConnections,
     reconcile,
+    webhooks,
   });
 }

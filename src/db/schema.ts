@@ -379,3 +379,88 @@ export const flaggedEvents = pgTable('flagged_events', {
   reason: text('reason').notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * Client applications' webhook endpoints (SPEC "Notifications to client applications"). The
+ * secret signs deliveries (Standard Webhooks); after a rotation the previous one signs too until
+ * `previous_secret_expires_at`. Deleting one sets `deleted_at`: its deliveries stay readable.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    url: text('url').notNull(),
+    /** Event types delivered; null: every type. */
+    events: text('events').array(),
+    /** `whsec_<base64>`. */
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
+    status: text('status', { enum: ['enabled', 'disabled'] }).notNull(),
+    /** Why it was disabled (a `410 Gone`, say). */
+    disabledReason: text('disabled_reason'),
+    createdAt: createdAt(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('webhook_endpoints_status_check', sql`${t.status} in ('enabled', 'disabled')`),
+    index('webhook_endpoints_user_id_idx').on(t.userId),
+  ],
+);
+
+/**
+ * The transactional outbox: one row per event, written in the same database transaction as the
+ * money movement it reports (only for users with an endpoint), so it is never lost and never
+ * invented. `dispatched_at` is set once its deliveries have been created.
+ */
+export const outboxEvents = pgTable(
+  'outbox_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    /** `deposit.succeeded`, `transfer.sent`, … (SPEC's list). */
+    type: text('type').notNull(),
+    /** The event's `data`: the fields the API shows for the object, amounts in kobo. */
+    data: jsonb('data').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+  },
+  (t) => [index('outbox_events_undispatched_idx').on(t.createdAt).where(sql`${t.dispatchedAt} is null`)],
+);
+
+/**
+ * One event to one endpoint: `id` is the stable `webhook-id` of every attempt. `pending` until a
+ * 2xx (`delivered`) or the retry schedule runs out (`failed`); `next_attempt_at` is when the next
+ * attempt is due.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => outboxEvents.id),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    /** Attempts made so far. */
+    attempt: integer('attempt').notNull().default(0),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    responseStatus: integer('response_status'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('webhook_deliveries_status_check', sql`${t.status} in ('pending', 'delivered', 'failed')`),
+    uniqueIndex('webhook_deliveries_event_endpoint_idx').on(t.eventId, t.endpointId),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_endpoint_id_idx').on(t.endpointId, t.createdAt.desc(), t.id.desc()),
+  ],
+);

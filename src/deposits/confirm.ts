@@ -2,6 +2,7 @@ import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import { type Database, retryTransaction } from '../db/client.ts';
 import { deposits } from '../db/schema.ts';
 import { creditDeposit } from '../ledger/deposits.ts';
+import { emitDepositsFailed } from '../notifications/outbox.ts';
 
 /** What a `charge.success` did; the caller logs it, at error level for `flagged`. */
 export type DepositConfirmation =
@@ -80,6 +81,7 @@ export async function confirmDeposit(
           updatedAt: sql`now()`,
         })
         .where(and(eq(deposits.reference, reference), isNull(deposits.flaggedReason)));
+      if (deposit.status === 'pending') await emitDepositsFailed(tx, [reference]);
       return { kind: 'flagged', reference, reason };
     }),
   );

@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.ts';
 import { deposits } from '../db/schema.ts';
 import { invariant } from '../errors.ts';
+import { emitDepositsFailed } from '../notifications/outbox.ts';
 import {
   type PaystackClient,
   PaystackError,
@@ -175,11 +176,15 @@ async function checkDeposit(
   }
 
   const reason = `paystack_${verified.status}`;
-  const [failed] = await db
-    .update(deposits)
-    .set({ status: 'failed', failureReason: reason, updatedAt: sql`now()` })
-    .where(and(eq(deposits.reference, reference), eq(deposits.status, 'pending')))
-    .returning({ id: deposits.id });
+  const [failed] = await db.transaction(async (tx) => {
+    const rows = await tx
+      .update(deposits)
+      .set({ status: 'failed', failureReason: reason, updatedAt: sql`now()` })
+      .where(and(eq(deposits.reference, reference), eq(deposits.status, 'pending')))
+      .returning({ id: deposits.id });
+    if (rows.length > 0) await emitDepositsFailed(tx, [reference]);
+    return rows;
+  });
   if (failed) return { kind: 'failed', reference, reason };
   // Not pending any more: a webhook credited it, or a status read failed it, meanwhile.
   const [current] = await db

@@ -12,6 +12,7 @@ import {
   storeIdempotentResponse,
 } from '../idempotency/store.ts';
 import { newReference } from '../ledger/reference.ts';
+import { emitDepositsFailed } from '../notifications/outbox.ts';
 import { type PaystackClient, PaystackError } from '../paystack/client.ts';
 
 /** SPEC: at least ₦1, and at most Paystack's cap of ₦10m for one transaction. */
@@ -41,19 +42,25 @@ export const PENDING_DEPOSIT_WINDOW_MS = 24 * 60 * 60_000;
  * is not a mismatch never blocks a signed confirmation.
  */
 export async function failAbandonedDepositStarts(db: Queryable, userId?: string): Promise<number> {
-  const failed = await db
-    .update(deposits)
-    .set({ status: 'failed', failureReason: 'interrupted_before_checkout', updatedAt: sql`now()` })
-    .where(
-      and(
-        userId === undefined ? undefined : eq(deposits.userId, userId),
-        eq(deposits.status, 'pending'),
-        isNull(deposits.authorizationUrl),
-        lt(deposits.createdAt, sql`now() - make_interval(secs => ${ABANDONED_DEPOSIT_START_MS / 1000})`),
-      ),
-    )
-    .returning({ id: deposits.id });
-  return failed.length;
+  return db.transaction(async (tx) => {
+    const failed = await tx
+      .update(deposits)
+      .set({ status: 'failed', failureReason: 'interrupted_before_checkout', updatedAt: sql`now()` })
+      .where(
+        and(
+          userId === undefined ? undefined : eq(deposits.userId, userId),
+          eq(deposits.status, 'pending'),
+          isNull(deposits.authorizationUrl),
+          lt(deposits.createdAt, sql`now() - make_interval(secs => ${ABANDONED_DEPOSIT_START_MS / 1000})`),
+        ),
+      )
+      .returning({ reference: deposits.reference });
+    await emitDepositsFailed(
+      tx,
+      failed.map((row) => row.reference),
+    );
+    return failed.length;
+  });
 }
 
 export interface DepositPaystack {
@@ -193,6 +200,7 @@ async function initializeAtPaystack(
         .update(deposits)
         .set({ status: 'failed', failureReason: reason.slice(0, 500), updatedAt: sql`now()` })
         .where(and(eq(deposits.id, deposit.depositId), eq(deposits.status, 'pending')));
+      await emitDepositsFailed(tx, [deposit.reference]);
       if (input.idempotency) await releaseIdempotencyKey(tx, input.idempotency.scope);
     });
     if (!(error instanceof PaystackError)) throw error;

@@ -2,6 +2,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { deposits } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { emitDepositsFailed } from '../notifications/outbox.ts';
 import { type PaystackClient, PaystackError } from '../paystack/client.ts';
 
 export interface DepositStatus {
@@ -53,11 +54,15 @@ export async function getDepositStatus(
     throw error;
   }
   if (!FAILED_AT_PAYSTACK.has(verdict)) return { deposit };
-  const [failed] = await db
-    .update(deposits)
-    .set({ status: 'failed', failureReason: `paystack_${verdict}`, updatedAt: sql`now()` })
-    .where(and(eq(deposits.reference, reference), eq(deposits.status, 'pending')))
-    .returning(STATUS_FIELDS);
+  const [failed] = await db.transaction(async (tx) => {
+    const rows = await tx
+      .update(deposits)
+      .set({ status: 'failed', failureReason: `paystack_${verdict}`, updatedAt: sql`now()` })
+      .where(and(eq(deposits.reference, reference), eq(deposits.status, 'pending')))
+      .returning(STATUS_FIELDS);
+    if (rows.length > 0) await emitDepositsFailed(tx, [reference]);
+    return rows;
+  });
   // Not updated: a webhook credited it meanwhile; its state is the one to report.
   if (failed) return { deposit: failed };
   const [current] = await db.select(STATUS_FIELDS).from(deposits).where(eq(deposits.reference, reference));

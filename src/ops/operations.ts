@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Database, type Queryable, queryRows } from '../db/client.ts';
+import { emitWalletFreeze } from '../notifications/outbox.ts';
 
 /** One thing flagged for review: a deposit, a withdrawal, or an event the service would not act on. */
 export interface FlaggedItem {
@@ -106,6 +107,7 @@ export async function unfreezeWallet(
     await tx.execute(
       sql`update wallets set frozen_at = null, frozen_reason = null where wallet_number = ${walletNumber}`,
     );
+    await emitWalletFreeze(tx, walletNumber);
     return { result: 'unfrozen', reason: wallet.frozen_reason, debt: BigInt(wallet.debt) };
   });
 }

@@ -3,6 +3,7 @@ import { type Database, type Queryable, queryRows, retryTransaction } from '../d
 import { deposits, disputes, wallets } from '../db/schema.ts';
 import { invariant } from '../errors.ts';
 import { postRefund, RefundRefusedError } from '../ledger/refunds.ts';
+import { emitWalletFreeze } from '../notifications/outbox.ts';
 import { flagEvent } from './flags.ts';
 
 /**
@@ -107,6 +108,10 @@ export async function openDispute(db: Database, event: DisputeEventData): Promis
         .returning({ id: disputes.id });
       if (opened.length === 0) return { kind: 'duplicate', reference, disputeId: event.disputeId };
       const frozenReason = `dispute ${event.disputeId} opened on deposit ${reference} (${event.amount} kobo)`;
+      const [before] = await tx
+        .select({ frozenAt: wallets.frozenAt })
+        .from(wallets)
+        .where(eq(wallets.accountId, deposit.walletAccountId));
       await tx
         .update(wallets)
         .set({
@@ -114,6 +119,7 @@ export async function openDispute(db: Database, event: DisputeEventData): Promis
           frozenReason: sql`coalesce(${wallets.frozenReason}, ${frozenReason})`,
         })
         .where(eq(wallets.accountId, deposit.walletAccountId));
+      if (before?.frozenAt === null) await emitWalletFreeze(tx, deposit.walletNumber);
       return {
         kind: 'opened',
         reference,

@@ -8,7 +8,8 @@
 -- credit queues for, is held for this statement and the commit only. A deposit is credited at
 -- most once: the link is checked here, and the reference is unique in the ledger.
 --
--- A wallet that owes money (a refund's shortfall) repays its debt from the credit at once
+-- It records `deposit.succeeded` in the outbox (outbox_emit) with the deposit as its status
+-- endpoint shows it. A wallet that owes money (a refund's shortfall) repays its debt from the credit at once
 -- (wallet_repay_debt), in the same statement.
 --
 -- Raises: WL006 the deposit is not claimed, is credited already, or its owner has no wallet;
@@ -18,13 +19,15 @@ RETURNS uuid
 LANGUAGE plpgsql AS $$
 DECLARE
   v_reference text;
+  v_user uuid;
   v_amount bigint;
   v_wallet bigint;
   v_debt bigint;
   v_clearing bigint;
   v_transaction_id uuid;
 BEGIN
-  SELECT d.reference, d.amount, w.account_id, w.debt_account_id INTO v_reference, v_amount, v_wallet, v_debt
+  SELECT d.reference, d.user_id, d.amount, w.account_id, w.debt_account_id
+    INTO v_reference, v_user, v_amount, v_wallet, v_debt
     FROM deposits d JOIN wallets w ON w.user_id = d.user_id
    WHERE d.id = p_deposit_id AND d.status = 'success' AND d.ledger_transaction_id IS NULL;
   IF NOT FOUND THEN
@@ -41,6 +44,8 @@ BEGIN
   IF v_debt IS NOT NULL THEN
     PERFORM wallet_repay_debt(v_wallet, v_debt, v_reference);
   END IF;
+  PERFORM outbox_emit(v_user, 'deposit.succeeded',
+                      jsonb_build_object('reference', v_reference, 'status', 'success', 'amount', v_amount));
   RETURN v_transaction_id;
 END;
 $$;

@@ -10,7 +10,9 @@
 -- The amount must be positive: the API validates it at the edge, and this function refuses any
 -- other with WL002 as well, because a negative one would pull money out of the recipient's wallet.
 --
--- A frozen sender sends nothing (WL009). A recipient that owes money (a refund's shortfall)
+-- It records `transfer.sent` for the sender and `transfer.received` for the recipient in the
+-- outbox (outbox_emit), each carrying the transaction as GET /wallet/transactions shows it to
+-- that user. A frozen sender sends nothing (WL009). A recipient that owes money (a refund's shortfall)
 -- repays its debt from what it receives, in the same statement (wallet_repay_debt).
 --
 -- Raises: WL002 an amount that is not positive; WL003 self transfer; WL004 no wallet has the
@@ -24,7 +26,13 @@ DECLARE
   v_sender_number text;
   v_sender_frozen timestamptz;
   v_recipient bigint;
+  v_recipient_user uuid;
   v_recipient_debt bigint;
+  v_transaction_id uuid;
+  v_sent_at timestamptz;
+  v_received_at timestamptz;
+  v_entry record;
+  v_event jsonb;
 BEGIN
   IF p_amount IS NULL OR p_amount <= 0 THEN
     RAISE EXCEPTION 'wallet_transfer: amount % is not positive', p_amount USING ERRCODE = 'WL002';
@@ -37,7 +45,7 @@ BEGIN
   IF v_sender_number = p_recipient_wallet_number THEN
     RAISE EXCEPTION 'wallet_transfer: self transfer' USING ERRCODE = 'WL003';
   END IF;
-  SELECT account_id, debt_account_id INTO v_recipient, v_recipient_debt
+  SELECT account_id, user_id, debt_account_id INTO v_recipient, v_recipient_user, v_recipient_debt
     FROM wallets WHERE wallet_number = p_recipient_wallet_number;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'wallet_transfer: no wallet %', p_recipient_wallet_number USING ERRCODE = 'WL004';
@@ -46,12 +54,27 @@ BEGIN
   IF v_sender_frozen IS NOT NULL THEN
     RAISE EXCEPTION 'wallet_transfer: the sender''s wallet is frozen' USING ERRCODE = 'WL009';
   END IF;
-  RETURN QUERY
-    SELECT p.balance_after
-      FROM ledger_post(p_reference, 'transfer', ARRAY[v_sender, v_recipient], ARRAY[-p_amount, p_amount]) p
-     WHERE p.account_id = v_sender;
+  -- One row per entry: the sender's balance, and each side's own time, as its history shows it.
+  FOR v_entry IN
+    SELECT * FROM ledger_post(p_reference, 'transfer', ARRAY[v_sender, v_recipient], ARRAY[-p_amount, p_amount])
+  LOOP
+    v_transaction_id := v_entry.transaction_id;
+    IF v_entry.account_id = v_sender THEN
+      sender_balance := v_entry.balance_after;
+      v_sent_at := v_entry.created_at;
+    ELSE
+      v_received_at := v_entry.created_at;
+    END IF;
+  END LOOP;
   IF v_recipient_debt IS NOT NULL THEN
     PERFORM wallet_repay_debt(v_recipient, v_recipient_debt, p_reference);
   END IF;
+  v_event := jsonb_build_object('id', v_transaction_id, 'reference', p_reference, 'type', 'transfer',
+                                'amount', p_amount, 'status', 'success');
+  PERFORM outbox_emit(p_sender_user, 'transfer.sent', v_event || jsonb_build_object(
+    'direction', 'debit', 'counterparty_wallet_number', p_recipient_wallet_number, 'created_at', api_time(v_sent_at)));
+  PERFORM outbox_emit(v_recipient_user, 'transfer.received', v_event || jsonb_build_object(
+    'direction', 'credit', 'counterparty_wallet_number', v_sender_number, 'created_at', api_time(v_received_at)));
+  RETURN NEXT;
 END;
 $$;

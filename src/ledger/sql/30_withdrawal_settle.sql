@@ -20,6 +20,9 @@
 -- even so. Row locks: the withdrawal, then ledger_post's accounts in id order; nothing locks in
 -- the other order.
 --
+-- A settled withdrawal records `withdrawal.succeeded`, `withdrawal.failed` or `withdrawal.reversed`
+-- in the outbox (outbox_emit).
+--
 -- Returns one row: result ('settled' | 'duplicate' | 'ignored' | 'flagged' | 'unknown_reference'),
 -- the status before and after, and the withdrawal's id, owner, amount and fee (null when unknown).
 -- Raises: WL002 an outcome other than the three.
@@ -98,6 +101,22 @@ BEGIN
      SET paystack_status = p_outcome, transfer_code = coalesce(p_transfer_code, w.transfer_code), updated_at = now()
    WHERE w.id = v_withdrawal.id
   RETURNING w.status INTO status;
+  IF result = 'settled' THEN
+    -- The withdrawal as GET /wallet/withdrawals/{reference} shows it, for its owner's endpoints.
+    PERFORM outbox_emit(v_withdrawal.user_id,
+      CASE status WHEN 'success' THEN 'withdrawal.succeeded' WHEN 'failed' THEN 'withdrawal.failed'
+                  ELSE 'withdrawal.reversed' END,
+      (SELECT jsonb_build_object(
+                'reference', w.reference, 'status', w.status, 'amount', w.amount, 'fee', w.fee,
+                'total', w.amount + w.fee, 'failure_reason', w.failure_reason,
+                'created_at', api_time(w.created_at), 'updated_at', api_time(w.updated_at),
+                'bank_account', jsonb_build_object(
+                  'id', b.id, 'bank_code', b.bank_code, 'bank_name', b.bank_name,
+                  'account_number', b.account_number, 'account_name', b.account_name,
+                  'created_at', api_time(b.created_at)))
+         FROM withdrawals w JOIN bank_accounts b ON b.id = w.bank_account_id
+        WHERE w.id = v_withdrawal.id));
+  END IF;
   RETURN NEXT;
 END;
 $$;

@@ -11,6 +11,8 @@
 -- reading it and debiting it, and concurrent refunds, transfers and credits queue rather than
 -- deadlock. A key seen before is a `duplicate` and moves nothing.
 --
+-- It records `refund.processed` in the outbox, and `wallet.frozen` when it freezes the wallet.
+--
 -- Returns one row: result ('refunded' | 'duplicate'), the wallet's number, kobo taken, kobo
 -- shortfall, whether the wallet is frozen now, and its debt now.
 -- Raises: WL002 an amount that is not positive; WL010 the deposit is not credited, or the refunds
@@ -83,15 +85,21 @@ BEGIN
                        ledger_transaction_id = v_transaction_id
    WHERE r.id = v_refund;
 
+  result := 'refunded';
+  frozen := shortfall > 0 OR v_wallet.frozen_at IS NOT NULL;
+  debt := coalesce((SELECT -balance FROM accounts WHERE id = v_wallet.debt_account_id), 0);
+  PERFORM outbox_emit(v_deposit.user_id, 'refund.processed', jsonb_build_object(
+    'reference', v_deposit.reference, 'refund_reference', p_refund_key, 'amount', p_amount,
+    'taken', taken, 'shortfall', shortfall, 'wallet_number', v_wallet.wallet_number));
   IF shortfall > 0 AND v_wallet.frozen_at IS NULL THEN
     UPDATE wallets w
        SET frozen_at = now(),
            frozen_reason = format('refund %s of %s kobo left a debt of %s kobo', p_refund_key, p_amount, shortfall)
      WHERE w.account_id = v_wallet.account_id;
+    PERFORM outbox_emit(v_deposit.user_id, 'wallet.frozen', jsonb_build_object(
+      'wallet_number', v_wallet.wallet_number, 'frozen', true, 'debt', debt,
+      'reason', format('refund %s of %s kobo left a debt of %s kobo', p_refund_key, p_amount, shortfall)));
   END IF;
-  result := 'refunded';
-  frozen := shortfall > 0 OR v_wallet.frozen_at IS NOT NULL;
-  debt := coalesce((SELECT -balance FROM accounts WHERE id = v_wallet.debt_account_id), 0);
   RETURN NEXT;
 END;
 $$;
