@@ -54,6 +54,12 @@ describe('configuration', () => {
         redirectUri: 'http://localhost:3000/auth/google/callback',
       },
       paystack: { secretKey: undefined, baseUrl: 'https://api.paystack.co', callbackUrl: undefined },
+      reconcile: { intervalMs: 300_000, minAgeMs: 600_000 },
+      webhooks: {
+        retryScheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+        timeoutMs: 15_000,
+        allowPrivateUrls: true,
+      },
     });
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
     // The generated secret is kept, so tokens survive a restart.
@@ -74,6 +80,14 @@ describe('configuration', () => {
     ['GOOGLE_REDIRECT_URI', 'ftp://example.com/cb', /https/],
     ['PAYSTACK_SECRET_KEY', 'pk_test_abc', /sk_test_/],
     ['PAYSTACK_BASE_URL', '/relative', /absolute URL/],
+    ['RECONCILE_INTERVAL', '0s', /from 1s to 1h/],
+    ['RECONCILE_INTERVAL', '2h', /from 1s to 1h/],
+    ['RECONCILE_INTERVAL', '5 minutes', /duration/],
+    ['RECONCILE_MIN_AGE', '25h', /from 0s to 24h/],
+    ['WEBHOOK_RETRY_SCHEDULE', '5s,,5m', /comma-separated durations/],
+    ['WEBHOOK_RETRY_SCHEDULE', '5s,2d', /comma-separated durations/],
+    ['WEBHOOK_TIMEOUT', '90s', /from 1s to 60s/],
+    ['WEBHOOK_ALLOW_PRIVATE_URLS', 'yes', /true or false/],
   ])('refuses %s=%s with a one-line message naming it', (variable, value, message) => {
     expectRefused({ ...BASE, [variable]: value }, variable, message);
   });
@@ -97,6 +111,21 @@ describe('configuration', () => {
       }
     },
   );
+
+  it('reads the reconciler and webhook settings, and allows private webhook URLs in production only when told', () => {
+    expect(loadConfig({ ...BASE, RECONCILE_INTERVAL: '30s', RECONCILE_MIN_AGE: '0s' }).reconcile).toEqual({
+      intervalMs: 30_000,
+      minAgeMs: 0,
+    });
+    expect(loadConfig({ ...BASE, WEBHOOK_RETRY_SCHEDULE: '1s, 2m,3h' }).webhooks.retryScheduleMs).toEqual([
+      1_000, 120_000, 10_800_000,
+    ]);
+    expect(loadConfig(PRODUCTION).webhooks.allowPrivateUrls).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).webhooks.allowPrivateUrls).toBe(
+      true,
+    );
+    expect(loadConfig({ ...BASE, WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }).webhooks.allowPrivateUrls).toBe(true);
+  });
 
   describe('NODE_ENV=production', () => {
     it('starts with real secrets and providers, and allows the embedded database', () => {
