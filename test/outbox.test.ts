@@ -1,10 +1,10 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxEvents, webhookEndpoints } from '../src/db/schema.ts';
-import { signWebhookBody } from '../src/paystack/signature.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { json } from './support/http.ts';
 import { fundWallet } from './support/ledger.ts';
+import { deliverPaystackEvent } from './support/paystack.ts';
 
 let t: TestApp;
 const secretKey = `sk_test_${'o'.repeat(40)}`;
@@ -47,12 +47,7 @@ function transfer(from: TestUser, to: TestUser, amount: number): Promise<Respons
 }
 
 function deliver(event: string, data: Record<string, unknown>): Promise<Response> {
-  const body = JSON.stringify({ event, data });
-  return fetch(`${t.url}/wallet/paystack/webhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-paystack-signature': signWebhookBody(body, secretKey) },
-    body,
-  });
+  return deliverPaystackEvent(t.url, secretKey, event, data);
 }
 
 describe('the transactional outbox', () => {

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedger } from '../src/ledger/check.ts';
-import { signWebhookBody } from '../src/paystack/signature.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { onPostgres } from './support/database.ts';
 import { json } from './support/http.ts';
 import { fundWallet } from './support/ledger.ts';
+import { deliverPaystackEvent } from './support/paystack.ts';
 
 const WALLETS = 3;
 const secretKey = `sk_test_${'m'.repeat(40)}`;
@@ -67,13 +67,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function deliver(event: string, data: Record<string, unknown>): Promise<void> {
-  const body = JSON.stringify({ event, data });
-  const response = await fetch(`${t.url}/wallet/paystack/webhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-paystack-signature': signWebhookBody(body, secretKey) },
-    body,
-  });
-  expect(response.status).toBe(200);
+  expect((await deliverPaystackEvent(t.url, secretKey, event, data)).status).toBe(200);
 }
 
 let runCounter = 0;

@@ -2,11 +2,11 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.ts';
 import { bankAccounts, flaggedEvents, wallets } from '../src/db/schema.ts';
-import { signWebhookBody } from '../src/paystack/signature.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { onPostgres } from './support/database.ts';
 import { expectProblem, type JsonBody, json } from './support/http.ts';
 import { expectLedgerConsistent, fundWallet } from './support/ledger.ts';
+import { deliverPaystackEvent } from './support/paystack.ts';
 
 let t: TestApp;
 let secretKey: string;
@@ -24,12 +24,7 @@ let refundCounter = 0;
 let disputeCounter = 0;
 
 function deliver(event: string, data: Record<string, unknown>): Promise<Response> {
-  const body = JSON.stringify({ event, data });
-  return fetch(`${t.url}/wallet/paystack/webhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-paystack-signature': signWebhookBody(body, secretKey) },
-    body,
-  });
+  return deliverPaystackEvent(t.url, secretKey, event, data);
 }
 
 /** Paystack's refund.processed, with `amount` as the string its example carries. */

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signedWebhookHeaders } from '../harness/paystack-webhooks.ts';
 import { bankAccounts, withdrawals } from '../src/db/schema.ts';
 import { PaystackClient } from '../src/paystack/client.ts';
-import { signWebhookBody } from '../src/paystack/signature.ts';
 import { withdrawalFeeKobo } from '../src/withdrawals/fees.ts';
 import { reconcileWithdrawals } from '../src/withdrawals/reconcile.ts';
 import { createKeyAt, keyAuth, sendTo } from './support/api-keys.ts';
@@ -108,10 +108,7 @@ function transferEvent(event: string, data: Record<string, unknown>): string {
 function deliver(body: string): Promise<Response> {
   return fetch(`${t.url}/wallet/paystack/webhook`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-paystack-signature': signWebhookBody(body, paystack.secretKey),
-    },
+    headers: signedWebhookHeaders(body, paystack.secretKey),
     body,
   });
 }

@@ -71,6 +71,20 @@ async function disputedDeposit(tx: Queryable, reference: string): Promise<Disput
   return deposit;
 }
 
+/** Records the dispute as open; false when it was recorded before (a redelivery). */
+async function recordOpenDispute(
+  tx: Queryable,
+  event: DisputeEventData,
+  depositId: string,
+): Promise<boolean> {
+  const opened = await tx
+    .insert(disputes)
+    .values({ paystackDisputeId: event.disputeId, depositId, amount: event.amount, status: 'open' })
+    .onConflictDoNothing()
+    .returning({ id: disputes.id });
+  return opened.length > 0;
+}
+
 /** Why a dispute event cannot be acted on, or undefined when it can. */
 function disputeRefusal(event: DisputeEventData, deposit: DisputedDeposit): string | undefined {
   if (deposit.status !== 'success') return `dispute ${event.disputeId} on a deposit that was never credited`;
@@ -96,17 +110,8 @@ export async function openDispute(db: Database, event: DisputeEventData): Promis
         await flagEvent(tx, { event: 'charge.dispute.create', reference, reason: refusal });
         return { kind: 'flagged', reference, reason: refusal };
       }
-      const opened = await tx
-        .insert(disputes)
-        .values({
-          paystackDisputeId: event.disputeId,
-          depositId: deposit.id,
-          amount: event.amount,
-          status: 'open',
-        })
-        .onConflictDoNothing()
-        .returning({ id: disputes.id });
-      if (opened.length === 0) return { kind: 'duplicate', reference, disputeId: event.disputeId };
+      const opened = await recordOpenDispute(tx, event, deposit.id);
+      if (!opened) return { kind: 'duplicate', reference, disputeId: event.disputeId };
       const frozenReason = `dispute ${event.disputeId} opened on deposit ${reference} (${event.amount} kobo)`;
       const [before] = await tx
         .select({ frozenAt: wallets.frozenAt })
@@ -159,15 +164,7 @@ export async function resolveDispute(
         await flagEvent(tx, { event: 'charge.dispute.resolve', reference, reason: refusal });
         return { kind: 'flagged', reference, reason: refusal };
       }
-      await tx
-        .insert(disputes)
-        .values({
-          paystackDisputeId: event.disputeId,
-          depositId: deposit.id,
-          amount: event.amount,
-          status: 'open',
-        })
-        .onConflictDoNothing();
+      await recordOpenDispute(tx, event, deposit.id);
       const resolved = await tx
         .update(disputes)
         .set({ status: lost ? 'lost' : 'won', resolution: event.resolution, resolvedAt: sql`now()` })

@@ -9,7 +9,7 @@ import {
   createFundedUsers,
   deliverChargeSuccess,
   driveTransfers,
-  FAULT_JWT_SECRET,
+  faultServiceEnv,
   sendTransfer,
   sleep,
   type WebhookDelivery,
@@ -30,13 +30,7 @@ afterAll(async () => {
 });
 
 function serviceEnv(): Record<string, string> {
-  return {
-    DATABASE_URL: database.url as string,
-    JWT_SECRET: FAULT_JWT_SECRET,
-    NODE_ENV: 'test',
-    PAYSTACK_SECRET_KEY: paystack.secretKey,
-    PAYSTACK_BASE_URL: paystack.url,
-  };
+  return faultServiceEnv(database.url as string, paystack);
 }
 
 describe('kill -9 under load', () => {

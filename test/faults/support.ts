@@ -6,6 +6,22 @@ import { fundWallet } from '../support/ledger.ts';
 
 export const FAULT_JWT_SECRET = 'fault-tests-secret-at-least-32-bytes-long';
 
+/** A service process's environment on the fault tests' database, with the test Paystack as Paystack. */
+export function faultServiceEnv(
+  databaseUrl: string,
+  paystack: { secretKey: string; url: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: FAULT_JWT_SECRET,
+    NODE_ENV: 'test',
+    PAYSTACK_SECRET_KEY: paystack.secretKey,
+    PAYSTACK_BASE_URL: paystack.url,
+    ...extra,
+  };
+}
+
 export interface FundedUser {
   id: string;
   walletNumber: string;

@@ -6,7 +6,7 @@ import { expectLedgerConsistent } from '../support/ledger.ts';
 import { startTestPaystack, type TestPaystack } from '../support/paystack.ts';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 import { waitFor } from '../support/wait.ts';
-import { createFundedUsers, FAULT_JWT_SECRET } from './support.ts';
+import { createFundedUsers, faultServiceEnv } from './support.ts';
 
 const FUNDED_KOBO = 1_000_000;
 const AMOUNT_KOBO = 250_000;
@@ -26,16 +26,11 @@ afterAll(async () => {
 });
 
 function serviceEnv(): Record<string, string> {
-  return {
-    DATABASE_URL: database.url as string,
-    JWT_SECRET: FAULT_JWT_SECRET,
-    NODE_ENV: 'test',
-    PAYSTACK_SECRET_KEY: paystack.secretKey,
-    PAYSTACK_BASE_URL: paystack.url,
-    // The reconciler looks every second at anything pending, however young.
+  // The reconciler looks every second at anything pending, however young.
+  return faultServiceEnv(database.url as string, paystack, {
     RECONCILE_INTERVAL: '1s',
     RECONCILE_MIN_AGE: '0s',
-  };
+  });
 }
 
 interface WithdrawalRow {

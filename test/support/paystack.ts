@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
+import { signedWebhookHeaders } from '../../harness/paystack-webhooks.ts';
 import {
   INITIAL_MERCHANT_BALANCE_KOBO,
   paystackSimulator,
@@ -135,5 +136,24 @@ export async function pressCheckoutButton(
     method: 'POST',
     body: new URLSearchParams({ action }),
     redirect: 'manual',
+  });
+}
+
+/**
+ * Posts the Paystack event `{event, data}` to the service's webhook at `baseUrl`, signed with
+ * `secretKey` as Paystack signs it; for events the simulator does not send (refunds, disputes)
+ * and for crafted ones.
+ */
+export function deliverPaystackEvent(
+  baseUrl: string,
+  secretKey: string,
+  event: string,
+  data: Record<string, unknown>,
+): Promise<Response> {
+  const body = JSON.stringify({ event, data });
+  return fetch(`${baseUrl}/wallet/paystack/webhook`, {
+    method: 'POST',
+    headers: signedWebhookHeaders(body, secretKey),
+    body,
   });
 }
