@@ -103,3 +103,38 @@ describe('validation messages speak the user’s language', () => {
     }
   });
 });
+
+describe('validation messages on the money-out routes', () => {
+  const get = (path: string) => fetch(`${t.url}${path}`, { headers: user.auth });
+
+  it('describe each format by what it is, not by the field’s name', async () => {
+    expect(await detailOf(await get('/wallet/withdrawals/WDR_NOT_OURS'))).toBe(
+      'params.reference: must be a withdrawal reference: wdr_ and 26 lowercase letters or digits',
+    );
+    expect(await detailOf(await get('/wallet/deposit/dep_x!/status'))).toMatch(/a deposit reference/);
+    expect(
+      await detailOf(await post('/wallet/bank-accounts', { bank_code: '058', account_number: '012345678' })),
+    ).toBe('body.account_number: must be a 10-digit NUBAN account number, such as 0123456789');
+    expect(
+      await detailOf(
+        await post('/wallet/bank-accounts', { bank_code: '../x', account_number: '0123456789' }),
+      ),
+    ).toBe('body.bank_code: must be a bank code from GET /banks, such as 058');
+    expect(
+      await detailOf(await post('/wallet/withdrawals', { amount: 10_000, bank_account_id: 'nope' })),
+    ).toBe('body.bank_account_id: must be a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e');
+  });
+
+  it('name JSON types in words', async () => {
+    expect(await detailOf(await post('/wallet/withdrawals', { amount: 10_000, bank_account_id: 12 }))).toBe(
+      'body.bank_account_id: must be text (a JSON string)',
+    );
+    expect(await detailOf(await post('/wallet/withdrawals', []))).toBe('body: must be a JSON object');
+  });
+
+  it('do not echo an over-long path parameter', async () => {
+    const response = await get(`/wallet/withdrawals/${'a'.repeat(5_000)}`);
+    const problem = await expectProblem(response, 414, 'bad_request');
+    expect(problem.detail).toBe('A path parameter is longer than 100 characters');
+  });
+});

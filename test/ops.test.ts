@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,5 +149,43 @@ describe('npm run ops', () => {
     });
     expect(code).toBe(0);
     expect(stdout).toMatch(/^withdrawals\s+checked 0/m);
+  });
+});
+
+describe.skipIf(onPostgres)('the command-line tools on an embedded database a service holds', () => {
+  it('refuse in one line naming the holder, without a stack', async () => {
+    const held = mkdtempSync(join(tmpdir(), 'wallet-ops-held-'));
+    try {
+      // This test's own process plays the running service that holds DATA_DIR.
+      writeFileSync(join(held, '.lock'), `${process.pid}\n`);
+      for (const tool of [
+        ['src/ops/cli.ts', 'frozen'],
+        ['src/ledger/check-cli.ts'],
+        ['src/db/migrate-cli.ts'],
+      ]) {
+        const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
+          execFile(
+            process.execPath,
+            tool,
+            {
+              env: {
+                PATH: process.env.PATH ?? '',
+                NODE_ENV: 'test',
+                JWT_SECRET: 'x'.repeat(40),
+                DATA_DIR: held,
+              },
+            },
+            (error, _stdout, stderr) =>
+              resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr }),
+          );
+        });
+        expect(code, tool.join(' ')).toBe(1);
+        expect(stderr.trim().split('\n'), tool.join(' ')).toEqual([
+          expect.stringMatching(new RegExp(`is in use by process ${process.pid}: stop it, or set DATA_DIR`)),
+        ]);
+      }
+    } finally {
+      rmSync(held, { recursive: true, force: true });
+    }
   });
 });

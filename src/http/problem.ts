@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { databaseErrorCode } from '../db/client.ts';
 import { AppError, ERRORS, type ErrorCode } from '../errors.ts';
+import { WITHDRAWAL_REFERENCE_PATTERN } from '../withdrawals/fees.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -78,11 +79,33 @@ const FORMATS_IN_WORDS: Readonly<Record<string, string>> = {
   limit: 'a whole number from 1 to 100, such as 20',
   cursor: 'the cursor from the previous page’s Link header, unchanged',
   wallet_number: 'a wallet number: 13 digits, such as 4829103756218',
-  reference: 'a deposit reference: 1 to 100 letters, digits, hyphens, dots or equals signs',
   'idempotency-key': 'a key of 1 to 255 visible ASCII characters without spaces, such as a UUID',
   key_id: 'an API key id: a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
   expired_key_id: 'an API key id: a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
   name: 'text with at least one visible character and no control characters',
+};
+
+/**
+ * Formats described by the schema's own pattern or format, which, unlike a field's name, is the
+ * same wherever the field appears: a withdrawal's `reference` is not a deposit's.
+ */
+const PATTERNS_IN_WORDS: Readonly<Record<string, string>> = {
+  [WITHDRAWAL_REFERENCE_PATTERN]: 'a withdrawal reference: wdr_ and 26 lowercase letters or digits',
+  '^[A-Za-z0-9.=-]{1,100}$': 'a deposit reference: 1 to 100 letters, digits, hyphens, dots or equals signs',
+  '^[0-9]{10}$': 'a 10-digit NUBAN account number, such as 0123456789',
+  '^[0-9A-Za-z]{1,20}$': 'a bank code from GET /banks, such as 058',
+};
+const FORMATS_BY_NAME: Readonly<Record<string, string>> = {
+  uuid: 'a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
+};
+/** Ajv's JSON types, as a sentence says them. */
+const TYPES_IN_WORDS: Readonly<Record<string, string>> = {
+  string: 'text (a JSON string)',
+  object: 'a JSON object',
+  array: 'a JSON array',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
 };
 
 /** SPEC: amounts are integers in kobo; an example in naira says what that means. */
@@ -104,6 +127,9 @@ function describeValidation(error: FastifyError): string {
     additionalProperty?: string;
     allowedValues?: unknown[];
     limit?: number;
+    pattern?: string;
+    format?: string;
+    type?: string;
   };
   const field = [where, ...segments, params.missingProperty ?? params.additionalProperty]
     .filter(Boolean)
@@ -124,7 +150,15 @@ function describeValidation(error: FastifyError): string {
     return `${field}: must be one of ${params.allowedValues.map(String).join(', ')}`;
   }
   if (first.keyword === 'pattern' || first.keyword === 'format') {
-    return `${field}: must be ${FORMATS_IN_WORDS[name] ?? 'in the documented format (see /docs)'}`;
+    const words =
+      (params.pattern === undefined ? undefined : PATTERNS_IN_WORDS[params.pattern]) ??
+      (params.format === undefined ? undefined : FORMATS_BY_NAME[params.format]) ??
+      FORMATS_IN_WORDS[name] ??
+      'in the documented format (see /docs)';
+    return `${field}: must be ${words}`;
+  }
+  if (first.keyword === 'type' && params.type !== undefined && TYPES_IN_WORDS[params.type]) {
+    return `${field}: must be ${TYPES_IN_WORDS[params.type]}`;
   }
   return `${field}: ${first.message ?? 'is invalid'}`;
 }
@@ -161,8 +195,14 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemBody 
     return problem('service_unavailable', 'The database is unavailable; retry shortly', request.id);
   }
   const status = fastifyError.statusCode;
+  if (status === 414) {
+    // Fastify's message repeats the whole over-long parameter: not worth sending back.
+    return problem('bad_request', 'A path parameter is longer than 100 characters', request.id, { status });
+  }
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return problem('bad_request', fastifyError.message ?? 'Bad request', request.id, { status });
+    return problem('bad_request', (fastifyError.message ?? 'Bad request').slice(0, 300), request.id, {
+      status,
+    });
   }
   return problem('internal_error', 'An unexpected error occurred', request.id);
 }

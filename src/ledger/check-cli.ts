@@ -1,10 +1,15 @@
-import { loadConfig, loadDotEnv } from '../config.ts';
+import { reportCliFailure } from '../cli-failure.ts';
+import { type Config, loadConfig, loadDotEnv } from '../config.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import { openDatabase } from '../db/open.ts';
 import { checkLedger } from './check.ts';
 
 loadDotEnv();
-const database = await openDatabase(loadConfig());
+let config: Config | undefined;
+let database: DatabaseHandle | undefined;
 try {
+  config = loadConfig();
+  database = await openDatabase(config);
   const report = await checkLedger(database.db);
   const t = report.totals;
   console.log(
@@ -18,6 +23,8 @@ try {
     for (const problem of report.problems) console.error(`ledger: BROKEN: ${problem}`);
     process.exitCode = 1;
   }
+} catch (error) {
+  reportCliFailure('ledger:check', error, config);
 } finally {
-  await database.close();
+  await database?.close();
 }

@@ -3,13 +3,13 @@
 // Exit codes: 0 done; 1 it could not be done (unknown wallet, database or Paystack unusable);
 // 2 a usage error.
 import pino from 'pino';
-import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
+import { reportCliFailure } from '../cli-failure.ts';
+import { type Config, loadConfig, loadDotEnv } from '../config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { openDatabase } from '../db/open.ts';
 import { loggerOptions } from '../http/logging.ts';
 import { PaystackClient } from '../paystack/client.ts';
 import { reconcilerPasses } from '../reconciler/passes.ts';
-import { describeStartupFailure } from '../startup-failure.ts';
 import { listFlagged, listFrozen, unfreezeWallet } from './operations.ts';
 import { formatTable, naira } from './table.ts';
 
@@ -135,21 +135,14 @@ if (!isCommand(command)) {
   console.error(`${command ? `unknown command "${command}"\n` : ''}${USAGE}`);
   process.exit(2);
 }
+let config: Config | undefined;
 let database: DatabaseHandle | undefined;
 try {
-  database = await openDatabase(loadConfig());
+  config = loadConfig();
+  database = await openDatabase(config);
   process.exitCode = await run(database, command, args);
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`Configuration error: ${error.message}`);
-  } else {
-    const described = describeStartupFailure(error, loadConfig());
-    console.error(
-      described ?? `ops ${command} failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    if (described === undefined) log.error({ err: error }, `ops ${command} failed`);
-  }
-  process.exitCode = 1;
+  reportCliFailure(`ops ${command}`, error, config);
 } finally {
   await database?.close();
 }
