@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { AutocannonInstance, AutocannonRequest } from 'autocannon';
 import { freePort } from '../harness/free-port.ts';
 import { chargeSuccessBody, signedWebhookHeaders } from '../harness/paystack-webhooks.ts';
+import { requestJson } from './client.ts';
 import { load, type PhaseResult } from './load.ts';
 import { type ServiceProcess, startService } from './service-process.ts';
 import {
@@ -19,6 +20,7 @@ import {
   WEBHOOK_DEPOSIT_KOBO,
 } from './settings.ts';
 import { type BenchUser, pickPair, pickUser } from './users.ts';
+import { startWebhookReceiver } from './webhook-receiver.ts';
 
 /** The transfer and balance requests, sent alike to the service and to the floor server. */
 export interface WalletRequests {
@@ -139,6 +141,41 @@ async function webhookPhases(
   return [pending.phase, await deliverWebhooks(service, pending.references, paystackSecretKey)];
 }
 
+/**
+ * The transfers phase again with every user subscribed to a webhook endpoint (a local receiver
+ * answering 204): each transfer then writes its two events to the outbox in its statement, and
+ * the service's workers fan them out and deliver them meanwhile. Set next to the plain transfers
+ * phase, it is what notifications cost.
+ */
+async function outboxPhase(
+  service: ServiceProcess,
+  users: readonly BenchUser[],
+  requests: WalletRequests,
+): Promise<PhaseResult> {
+  const receiver = await startWebhookReceiver();
+  try {
+    for (const user of users) {
+      await requestJson(
+        `${service.url}/webhooks`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${user.accessToken}` },
+          body: { url: receiver.url },
+        },
+        201,
+      );
+    }
+    console.log(`bench: transfers with webhooks on for ${DURATION_S} s at ${CONNECTIONS} connections`);
+    const phase = await load(service, 'transfers (webhooks on)', requests.transfer, {
+      durationS: DURATION_S,
+    });
+    console.log(`bench: the receiver got ${receiver.received()} deliveries during the phase`);
+    return phase;
+  } finally {
+    await receiver.close();
+  }
+}
+
 /** The phases BENCH_PHASES selects that load the service itself, in order. */
 export async function servicePhases(
   service: ServiceProcess,
@@ -168,6 +205,7 @@ export async function servicePhases(
     const transferRps = phases.find((p) => p.name === 'transfers')?.rps ?? 1_000;
     phases.push(...(await webhookPhases(service, users, paystackSecretKey, transferRps)));
   }
+  if (PHASES.has('outbox')) phases.push(await outboxPhase(service, users, requests));
   return phases;
 }
 

@@ -52,6 +52,8 @@ function serviceEnv(
     // runs on every request, so its cost stays in the figures.
     RATE_LIMIT_WALLET_PER_MINUTE: '1000000',
     RATE_LIMIT_AUTH_PER_MINUTE: '10000',
+    // The outbox phase's receiver listens on loopback, which production otherwise refuses.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   };
 }
 

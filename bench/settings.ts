@@ -28,8 +28,16 @@ export const TRANSFER_FLOOR = 'transfers floor (bare Node + pg)';
 export const BALANCE_FLOOR = 'balance floor (bare Node + pg)';
 export const FLOOR_PHASES: readonly string[] = [TRANSFER_FLOOR, BALANCE_FLOOR];
 
-export type PhaseName = 'liveness' | 'transfers' | 'balance' | 'webhooks' | 'floor' | 'pgbench';
-const ALL_PHASES: readonly PhaseName[] = ['liveness', 'transfers', 'balance', 'webhooks', 'floor', 'pgbench'];
+export type PhaseName = 'liveness' | 'transfers' | 'balance' | 'webhooks' | 'outbox' | 'floor' | 'pgbench';
+const ALL_PHASES: readonly PhaseName[] = [
+  'liveness',
+  'transfers',
+  'balance',
+  'webhooks',
+  'outbox',
+  'floor',
+  'pgbench',
+];
 
 function intEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
