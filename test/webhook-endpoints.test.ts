@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppDeps } from '../src/app.ts';
 import { queryRows } from '../src/db/client.ts';
+import { rotateSecret } from '../src/notifications/endpoints.ts';
 import type { ResolvedAddress } from '../src/notifications/url-guard.ts';
 import { createKeyAt, keyAuth, sendTo } from './support/api-keys.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
@@ -274,6 +276,31 @@ describe('POST /webhooks/{id}/rotate-secret', () => {
             from webhook_endpoints where id = ${endpoint.id}`,
     );
     expect(stored).toEqual({ secret, previous: endpoint.secret, hours: 24 });
+  });
+
+  it('keeps the new secret out of the error when storing it fails, so no log can show it', async () => {
+    const user = await t.createUser();
+    const endpoint = await createEndpoint(user);
+    await t.db.execute(
+      sql`create function refuse_rotation() returns trigger language plpgsql
+            as $$ begin raise exception 'rotation refused by the test'; end $$`,
+    );
+    await t.db.execute(
+      sql.raw(`create trigger refuse_rotation before update on webhook_endpoints for each row
+                 when (old.id = '${endpoint.id}') execute function refuse_rotation()`),
+    );
+    try {
+      const error = await rotateSecret(t.db, { userId: user.id, endpointId: endpoint.id }).then(
+        () => undefined,
+        (refusal: unknown) => refusal,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/rotation refused by the test/);
+      expect(inspect(error, { depth: 10 })).not.toMatch(/whsec_/);
+    } finally {
+      await t.db.execute(sql`drop trigger refuse_rotation on webhook_endpoints`);
+      await t.db.execute(sql`drop function refuse_rotation()`);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, DrizzleQueryError, eq, isNull, sql } from 'drizzle-orm';
 import { type Database, type Queryable, queryRows, type Transaction } from '../db/client.ts';
 import { outboxEvents, users, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
@@ -109,6 +109,30 @@ async function assertSafeUrl(url: string, policy: UrlPolicy): Promise<string> {
   return checked.url.href;
 }
 
+/**
+ * Runs `store`, whose query carries a signing secret as a parameter. Drizzle's error for a failed
+ * query spells out its parameters (`DrizzleQueryError`: "Failed query: … params: …"), and so does
+ * PGlite's own error underneath (`params`), while the request's error log prints what it is given;
+ * so the error is replaced by a plain one with the driver's message, SQLSTATE and constraint only,
+ * which is all the error handler reads (`503` for a database that is away).
+ */
+async function keepingSecretOutOfErrors<T>(store: () => Promise<T>): Promise<T> {
+  try {
+    return await store();
+  } catch (error) {
+    if (!(error instanceof DrizzleQueryError)) throw error;
+    const cause: unknown = error.cause;
+    const clean = new Error(
+      cause instanceof Error ? cause.message : 'a query storing a webhook secret failed',
+    );
+    const { code, constraint } = (cause ?? {}) as { code?: unknown; constraint?: unknown };
+    throw Object.assign(clean, {
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(typeof constraint === 'string' ? { constraint } : {}),
+    });
+  }
+}
+
 /** Serializes one user's endpoint changes behind their row, so concurrent creates cannot pass the limit. */
 async function lockUser(tx: Transaction, userId: string): Promise<void> {
   const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
@@ -129,12 +153,21 @@ export async function createEndpoint(
   // Resolved before the transaction: no row lock is held while DNS answers.
   const url = await assertSafeUrl(input.url, policy);
   const events = canonicalEvents(input.events ?? null);
+  return keepingSecretOutOfErrors(() => createInTransaction(db, input.userId, url, events));
+}
+
+async function createInTransaction(
+  db: Database,
+  userId: string,
+  url: string,
+  events: EventType[] | null,
+): Promise<CreatedWebhookEndpoint> {
   return db.transaction(async (tx) => {
-    await lockUser(tx, input.userId);
+    await lockUser(tx, userId);
     const [row] = await tx
       .select({ endpoints: count() })
       .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.userId, input.userId), isNull(webhookEndpoints.deletedAt)));
+      .where(and(eq(webhookEndpoints.userId, userId), isNull(webhookEndpoints.deletedAt)));
     if ((row?.endpoints ?? 0) >= MAX_ENDPOINTS_PER_USER) {
       throw new AppError(
         'webhook_endpoint_limit_reached',
@@ -145,7 +178,7 @@ export async function createEndpoint(
     const secret = newSecret();
     const [created] = await tx
       .insert(webhookEndpoints)
-      .values({ userId: input.userId, url, events, secret, status: 'enabled' })
+      .values({ userId, url, events, secret, status: 'enabled' })
       .returning(endpointColumns);
     invariant(created, 'webhook endpoint insert returned a row');
     return { ...endpointOf(created), secret };
@@ -196,21 +229,23 @@ export async function rotateSecret(
   input: { userId: string; endpointId: string },
 ): Promise<{ secret: string }> {
   const secret = newSecret();
-  const rotated = await db
-    .update(webhookEndpoints)
-    .set({
-      previousSecret: sql`${webhookEndpoints.secret}`,
-      previousSecretExpiresAt: sql`now() + make_interval(secs => ${PREVIOUS_SECRET_TTL_MS / 1000})`,
-      secret,
-    })
-    .where(
-      and(
-        eq(webhookEndpoints.id, input.endpointId),
-        eq(webhookEndpoints.userId, input.userId),
-        isNull(webhookEndpoints.deletedAt),
-      ),
-    )
-    .returning({ id: webhookEndpoints.id });
+  const rotated = await keepingSecretOutOfErrors(() =>
+    db
+      .update(webhookEndpoints)
+      .set({
+        previousSecret: sql`${webhookEndpoints.secret}`,
+        previousSecretExpiresAt: sql`now() + make_interval(secs => ${PREVIOUS_SECRET_TTL_MS / 1000})`,
+        secret,
+      })
+      .where(
+        and(
+          eq(webhookEndpoints.id, input.endpointId),
+          eq(webhookEndpoints.userId, input.userId),
+          isNull(webhookEndpoints.deletedAt),
+        ),
+      )
+      .returning({ id: webhookEndpoints.id }),
+  );
   if (rotated.length === 0) throw endpointNotFound();
   return { secret };
 }
