@@ -489,6 +489,37 @@ describe('retries on WEBHOOK_RETRY_SCHEDULE=1s,1s (three attempts) with WEBHOOK_
   });
 });
 
+describe('the receiver’s answer', () => {
+  it('counts by its status; a body past 64 KiB is not read to the end', async () => {
+    const user = await t.createUser();
+    let finished: boolean | undefined;
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.on('close', () => {
+          finished = response.writableFinished;
+        });
+        response.on('error', () => {});
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        // 16 MiB: more than loopback buffers hold, so only a reader that reads it all lets it finish.
+        response.end(Buffer.alloc(16 * 1024 * 1024, 'x'));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = await subscribe(user, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await send(user, 'POST', `/webhooks/${endpoint.id}/test`);
+      await waitFor(async () => (await deliveriesOf(user, endpoint.id))[0]?.status === 'delivered');
+      expect((await deliveriesOf(user, endpoint.id))[0]).toMatchObject({ attempt: 1, response_status: 200 });
+      await waitFor(() => finished !== undefined);
+      expect(finished).toBe(false);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('410 Gone', () => {
   it('disables the endpoint and fails the delivery; nothing more is recorded or sent', async () => {
     const user = await t.createUser();

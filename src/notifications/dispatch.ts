@@ -3,7 +3,7 @@ import { type Queryable, queryRows } from '../db/client.ts';
 
 /** Outbox events fanned out per statement: bounded, so one statement never locks an unbounded set. */
 export const DISPATCH_BATCH_SIZE = 200;
-/** SPEC-free housekeeping: finished deliveries, and dispatched events none refers to, are kept this long. */
+/** Finished deliveries, and dispatched events no delivery refers to, are kept this long, then purged. */
 export const RETENTION_DAYS = 30;
 /** Rows deleted per purge statement, and statements per purge: a purge is bounded too. */
 const PURGE_BATCH_SIZE = 1_000;

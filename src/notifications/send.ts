@@ -79,9 +79,9 @@ function shortReason(error: unknown): string {
  * POSTs `body` (JSON) with `headers` to `target`, a URL the guard accepted: `content-type`,
  * `user-agent` and `content-length` added, one fresh connection (no pool shared between
  * receivers), redirects never followed (`node:http` does not: a 3xx is just its status), and one
- * `timeoutMs` for the whole exchange, from the connection to the status line. The answer's body
- * is read at most MAX_RESPONSE_BYTES and discarded. `stop` ends the exchange early (`aborted`).
- * Never throws.
+ * `timeoutMs` for the whole exchange: no status line by then is a `timeout`; a body still coming
+ * then is cut, its status kept. The answer's body is read at most MAX_RESPONSE_BYTES and
+ * discarded. `stop` ends the exchange early (`aborted`). Never throws.
  */
 export function postWebhook(
   target: SafeUrl,
@@ -90,28 +90,38 @@ export function postWebhook(
   timeoutMs: number,
   stop: AbortSignal,
 ): Promise<SendResult> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = AbortSignal.any([timeout, stop]);
   const transport = target.url.protocol === 'https:' ? https : http;
   return new Promise<SendResult>((resolve) => {
+    if (stop.aborted) {
+      resolve({ kind: 'aborted' });
+      return;
+    }
+    // One controller per exchange, fed by the timeout and by `stop`, whose listener is removed at
+    // the end: `stop` lives as long as the worker and must not collect one per send.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onStop = () => controller.abort();
+    stop.addEventListener('abort', onStop, { once: true });
     let settled = false;
     // Once the status line has come, a later abort (the timeout during the body) still counts it.
     let status: number | undefined;
     const settle = (result: SendResult) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
       resolve(result);
     };
     const failed = (error: unknown) => {
       if (status !== undefined) settle({ kind: 'answered', status });
       else if (stop.aborted) settle({ kind: 'aborted' });
-      else if (timeout.aborted) settle({ kind: 'timeout' });
+      else if (timedOut) settle({ kind: 'timeout' });
       else settle({ kind: 'unreachable', reason: shortReason(error) });
     };
-    if (signal.aborted) {
-      failed(signal.reason);
-      return;
-    }
     const request = transport.request(target.url, {
       method: 'POST',
       headers: {
@@ -121,7 +131,7 @@ export function postWebhook(
         'content-length': String(Buffer.byteLength(body)),
       },
       agent: false,
-      signal,
+      signal: controller.signal,
       ...(target.addresses === undefined ? {} : { lookup: pinnedLookup(target.addresses) }),
     });
     request.on('error', failed);
