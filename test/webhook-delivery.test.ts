@@ -601,6 +601,48 @@ describe('a slow endpoint', () => {
   });
 });
 
+describe('the purge', () => {
+  it('deletes finished deliveries and their events after 30 days, keeping pending ones and anything younger', async () => {
+    const user = await t.createUser();
+    const hooks = await startReceiver();
+    const endpoint = await subscribe(user, hooks.url);
+    await t.db.execute(
+      sql`select outbox_emit(${user.id}::uuid, 'deposit.succeeded', jsonb_build_object('n', n))
+            from generate_series(1, 4) n`,
+    );
+    await waitFor(
+      async () =>
+        (await deliveriesOf(user, endpoint.id)).filter((d) => d.status === 'delivered').length === 4,
+    );
+    const rows = await queryRows<{ id: string; event_id: string }>(
+      t.db,
+      sql`select id, event_id from webhook_deliveries where endpoint_id = ${endpoint.id} order by id`,
+    );
+    const [old, oldPending, oldFailed, young] = rows as { id: string; event_id: string }[];
+    await t.db.execute(sql`update webhook_deliveries set created_at = now() - interval '31 days'
+                            where id in (${old?.id}, ${oldPending?.id}, ${oldFailed?.id})`);
+    await t.db.execute(sql`update outbox_events set created_at = now() - interval '31 days'
+                            where id in (${old?.event_id}, ${oldPending?.event_id}, ${oldFailed?.event_id})`);
+    // Far in the future, so no worker sends it meanwhile.
+    await t.db.execute(sql`update webhook_deliveries set status = 'pending', next_attempt_at = now() + interval '1 day'
+                            where id = ${oldPending?.id}`);
+    await t.db.execute(sql`update webhook_deliveries set status = 'failed' where id = ${oldFailed?.id}`);
+
+    const purged = await t.app.webhookWorker.purge();
+    expect(purged.deliveries).toBeGreaterThanOrEqual(2);
+    const left = await queryRows<{ id: string }>(
+      t.db,
+      sql`select id from webhook_deliveries where endpoint_id = ${endpoint.id} order by id`,
+    );
+    expect(left.map((row) => row.id)).toEqual([oldPending?.id, young?.id].sort());
+    const events = await queryRows<{ id: string }>(
+      t.db,
+      sql`select id from outbox_events where id in (${old?.event_id}, ${oldPending?.event_id}, ${oldFailed?.event_id})`,
+    );
+    expect(events.map((row) => row.id)).toEqual([oldPending?.event_id]);
+  });
+});
+
 describe('the worker alone', () => {
   it('does one step on demand: fans out, sends, reports, and counts', async () => {
     const database = await createTestDatabase();
