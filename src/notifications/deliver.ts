@@ -172,7 +172,6 @@ export interface AttemptContext {
   retryScheduleMs: readonly number[];
   /** Aborted when the worker stops: a send in progress ends and its delivery is handed back. */
   stop: AbortSignal;
-  now?: () => Date;
 }
 
 /** The status check of every outcome update: only the claim that made this attempt records it. */
@@ -295,7 +294,7 @@ export async function attemptDelivery(
   const body = webhookBody(delivery);
   const secrets =
     delivery.previousSecret === null ? [delivery.secret] : [delivery.secret, delivery.previousSecret];
-  const headers = signedHeaders(webhookIdOf(delivery.id), ctx.now?.() ?? new Date(), body, secrets);
+  const headers = signedHeaders(webhookIdOf(delivery.id), new Date(), body, secrets);
   const result = await postWebhook(target, body, headers, ctx.timeoutMs, ctx.stop);
 
   if (result.kind === 'aborted') return release(ctx.db, delivery);
