@@ -24,6 +24,8 @@ import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
+import type { Resolver } from './notifications/url-guard.ts';
+import { startWebhookWorker, type WebhookWorker } from './notifications/worker.ts';
 import { type PaystackAccount, type PaystackSetup, setUpPaystack } from './paystack/setup.ts';
 import { startReconciler } from './reconciler/loop.ts';
 import { reconcilerPasses } from './reconciler/passes.ts';
@@ -34,6 +36,7 @@ import { healthRoutes } from './routes/health.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { paystackWebhookRoutes } from './routes/paystack-webhook.ts';
 import { walletRoutes } from './routes/wallet.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { withdrawalRoutes } from './routes/withdrawals.ts';
 import { BankDirectory } from './withdrawals/banks.ts';
 
@@ -45,6 +48,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** This instance's outgoing webhook worker: `step()` for tests, `metrics()` for operations. */
+    webhookWorker: WebhookWorker;
+  }
 }
 
 export interface AppDeps {
@@ -55,6 +62,8 @@ export interface AppDeps {
   paystack?: { timeoutMs?: number };
   /** Connection deadlines; SPEC's (`DEFAULT_DEADLINES`) unless a test shortens them. */
   deadlines?: HttpDeadlines;
+  /** Outgoing webhooks: a test's resolver for the URL guard, and a shorter poll of the worker. */
+  webhooks?: { resolve?: Resolver; pollIntervalMs?: number };
 }
 
 /**
@@ -92,7 +101,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(withdrawalRoutes, { db: deps.database.db, api: paystack.client });
   await app.register(keyRoutes, { db: deps.database.db, config: deps.config });
+  await app.register(webhookRoutes, {
+    db: deps.database.db,
+    urlPolicy: { allowPrivateUrls: deps.config.webhooks.allowPrivateUrls, resolve: deps.webhooks?.resolve },
+  });
   registerReconciler(app, deps, paystack.client);
+  registerWebhookWorker(app, deps);
 
   return app;
 }
@@ -111,6 +125,23 @@ function registerReconciler(app: FastifyInstance, deps: AppDeps, paystack: Payst
     passes: reconcilerPasses({ db: deps.database.db, paystack, minAgeMs, intervalMs, log }),
   });
   app.addHook('onClose', () => reconciler.stop());
+}
+
+/**
+ * The outgoing webhook worker of this instance (SPEC "Notifications to client applications"),
+ * from the start until the app closes: it fans out the outbox's events and delivers them, with
+ * every other instance on the same database (`src/notifications/worker.ts`).
+ */
+function registerWebhookWorker(app: FastifyInstance, deps: AppDeps): void {
+  const worker = startWebhookWorker({
+    db: deps.database.db,
+    config: deps.config.webhooks,
+    log: app.log.child({ component: 'webhooks' }),
+    resolve: deps.webhooks?.resolve,
+    pollIntervalMs: deps.webhooks?.pollIntervalMs,
+  });
+  app.decorate('webhookWorker', worker);
+  app.addHook('onClose', () => worker.stop());
 }
 
 /** Fastify with request ids and every error, the router's own included, as problem details. */

@@ -306,6 +306,32 @@ export const ERRORS = {
     description:
       'You have no withdrawal with this reference: use the `reference` that `POST /wallet/withdrawals` returned.',
   },
+
+  // Outgoing webhooks.
+  invalid_webhook_url: {
+    status: 400,
+    title: 'Webhook URL refused',
+    description:
+      'The endpoint URL is not one the service may call (`detail` says why: not an absolute `https://` URL, over 2048 characters, a user name or password in it, or, in production, a host that does not resolve or resolves to a loopback, private, link-local or metadata address): give a public `https://` URL.',
+  },
+  webhook_endpoint_not_found: {
+    status: 404,
+    title: 'Webhook endpoint not found',
+    description:
+      'You have no webhook endpoint with this id (never created, deleted, or another user’s): list yours with `GET /webhooks`.',
+  },
+  webhook_endpoint_limit_reached: {
+    status: 409,
+    title: 'Too many webhook endpoints',
+    description:
+      'You already have the most webhook endpoints allowed (`limit`): delete one before adding another.',
+  },
+  too_many_pending_webhook_tests: {
+    status: 409,
+    title: 'Too many pending test events',
+    description:
+      'This endpoint already has the most `webhook.test` events waiting to be delivered (`limit`): wait until they are delivered or have failed (`GET /webhooks/{id}/deliveries`) before sending another.',
+  },
 } as const satisfies Readonly<Record<string, ErrorDefinition>>;
 
 /** A code a client can receive; naming any other string is a compile error. */
