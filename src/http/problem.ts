@@ -81,6 +81,7 @@ const FORMATS_IN_WORDS: Readonly<Record<string, string>> = {
   wallet_number: 'a wallet number: 13 digits, such as 4829103756218',
   'idempotency-key': 'a key of 1 to 255 visible ASCII characters without spaces, such as a UUID',
   key_id: 'an API key id: a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
+  id: 'an id: a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
   expired_key_id: 'an API key id: a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
   name: 'text with at least one visible character and no control characters',
 };

@@ -46,7 +46,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
  * configuration must know it beforehand (the sign-in redirect URI).
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; port?: number; deps?: Pick<AppDeps, 'paystack' | 'logger'> } = {},
+  options: {
+    env?: Record<string, string>;
+    port?: number;
+    deps?: Pick<AppDeps, 'paystack' | 'logger' | 'webhooks'>;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig(options.env);
