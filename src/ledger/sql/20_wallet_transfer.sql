@@ -69,12 +69,17 @@ BEGIN
   IF v_recipient_debt IS NOT NULL THEN
     PERFORM wallet_repay_debt(v_recipient, v_recipient_debt, p_reference);
   END IF;
-  v_event := jsonb_build_object('id', v_transaction_id, 'reference', p_reference, 'type', 'transfer',
-                                'amount', p_amount, 'status', 'success');
-  PERFORM outbox_emit(p_sender_user, 'transfer.sent', v_event || jsonb_build_object(
-    'direction', 'debit', 'counterparty_wallet_number', p_recipient_wallet_number, 'created_at', api_time(v_sent_at)));
-  PERFORM outbox_emit(v_recipient_user, 'transfer.received', v_event || jsonb_build_object(
-    'direction', 'credit', 'counterparty_wallet_number', v_sender_number, 'created_at', api_time(v_received_at)));
+  -- Most users have no webhook endpoint: one probe for both sides, and events are built only when
+  -- someone will receive them (a transfer is the hottest path; see docs/PERFORMANCE.md).
+  IF EXISTS (SELECT 1 FROM webhook_endpoints e
+              WHERE e.user_id IN (p_sender_user, v_recipient_user) AND e.status = 'enabled' AND e.deleted_at IS NULL) THEN
+    v_event := jsonb_build_object('id', v_transaction_id, 'reference', p_reference, 'type', 'transfer',
+                                  'amount', p_amount, 'status', 'success');
+    PERFORM outbox_emit(p_sender_user, 'transfer.sent', v_event || jsonb_build_object(
+      'direction', 'debit', 'counterparty_wallet_number', p_recipient_wallet_number, 'created_at', api_time(v_sent_at)));
+    PERFORM outbox_emit(v_recipient_user, 'transfer.received', v_event || jsonb_build_object(
+      'direction', 'credit', 'counterparty_wallet_number', v_sender_number, 'created_at', api_time(v_received_at)));
+  END IF;
   RETURN NEXT;
 END;
 $$;
