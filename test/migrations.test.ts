@@ -5,17 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { type Database, openPglite, openPostgres, queryRows } from '../src/db/client.ts';
+import { type Database, openPostgres, queryRows } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import * as schema from '../src/db/schema.ts';
 import { creditDeposit } from '../src/ledger/deposits.ts';
 import { transfer } from '../src/ledger/transfer.ts';
-import { createTestDatabase, onPostgres } from './support/database.ts';
+import { createTestDatabase, onPostgres, openEmptyPglite } from './support/database.ts';
 import { expectLedgerConsistent } from './support/ledger.ts';
 import { timeoutForStarts } from './support/service-process.ts';
 
@@ -87,14 +87,16 @@ async function withReleaseDatabase(use: (db: Database) => Promise<void>): Promis
     });
     return;
   }
-  const client = await PGlite.create();
+  const handle = await openEmptyPglite();
   try {
+    // Drizzle keeps the driver's client as `$client`: the dump is a script of many statements.
+    const client = (handle.db as unknown as { $client: PGlite }).$client;
     await client.exec(RELEASE_DUMP);
     // The dump's SETs (an empty search_path among them) would otherwise outlive it in this session.
     await client.exec('RESET ALL');
     await use(drizzle(client, { schema }) as unknown as Database);
   } finally {
-    await client.close();
+    await handle.close();
   }
 }
 
@@ -162,7 +164,7 @@ function withFolderCopies(
 // The concurrent start spawns three migrators.
 describe('migrations', { timeout: timeoutForStarts(1) }, () => {
   it('apply once and then find nothing to do', async () => {
-    const handle = await openPglite('memory://');
+    const handle = await openEmptyPglite();
     try {
       expect((await runMigrations(handle.db)).length).toBeGreaterThanOrEqual(4);
       expect(await runMigrations(handle.db)).toEqual([]);
@@ -228,7 +230,7 @@ describe('database function files', () => {
 
   it('are applied again, alone, when one changes', async () => {
     await withFolderCopies(async (folders) => {
-      const handle = await openPglite('memory://');
+      const handle = await openEmptyPglite();
       try {
         const first = await runMigrations(handle.db, folders);
         expect(first.slice(-FUNCTION_FILES.length)).toEqual(FUNCTION_FILES);
@@ -251,7 +253,7 @@ describe('database function files', () => {
 
   it('are all applied again after a numbered migration, which may have dropped one', async () => {
     await withFolderCopies(async (folders) => {
-      const handle = await openPglite('memory://');
+      const handle = await openEmptyPglite();
       try {
         await runMigrations(handle.db, folders);
         const journalPath = join(folders.migrationsFolder, 'meta', '_journal.json');

@@ -13,11 +13,11 @@ import { openPglite, openPostgres } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import type { DatabaseTemplate } from './database.ts';
 
-async function pgliteTemplate(): Promise<{ template: DatabaseTemplate; remove(): Promise<void> }> {
+/** A PGlite data directory, migrated or not, dumped so that copies skip initdb. */
+async function pgliteDump(migrate: boolean): Promise<Blob> {
   const handle = await openPglite('memory://');
-  let dump: Blob;
   try {
-    await runMigrations(handle.db);
+    if (migrate) await runMigrations(handle.db);
     // Drizzle keeps the driver's client as `$client`; only PGlite can dump its data directory.
     const client = (handle.db as unknown as { $client: PGlite }).$client;
     // Every copy starts a PostgreSQL of its own, and 128 MB of shared buffers made up half of that
@@ -25,15 +25,21 @@ async function pgliteTemplate(): Promise<{ template: DatabaseTemplate; remove():
     await client.exec(`alter system set shared_buffers = '16MB'`);
     // A checkpoint last, so each copy starts without replaying the migrations' WAL.
     await client.exec('checkpoint');
-    dump = await client.dumpDataDir('none');
+    return await client.dumpDataDir('none');
   } finally {
     await handle.close();
   }
+}
+
+async function pgliteTemplate(): Promise<{ template: DatabaseTemplate; remove(): Promise<void> }> {
   const directory = await mkdtemp(join(tmpdir(), 'wallet-test-template-'));
   const dumpPath = join(directory, 'pgdata.tar');
-  await writeFile(dumpPath, new Uint8Array(await dump.arrayBuffer()));
+  const emptyDumpPath = join(directory, 'empty-pgdata.tar');
+  await writeFile(dumpPath, new Uint8Array(await (await pgliteDump(true)).arrayBuffer()));
+  // For the tests of the migrator itself, which start from a database with nothing in it.
+  await writeFile(emptyDumpPath, new Uint8Array(await (await pgliteDump(false)).arrayBuffer()));
   return {
-    template: { driver: 'pglite', dumpPath },
+    template: { driver: 'pglite', dumpPath, emptyDumpPath },
     remove: () => rm(directory, { recursive: true, force: true }),
   };
 }

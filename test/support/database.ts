@@ -12,7 +12,9 @@ import { type DatabaseHandle, openPglite, openPostgres } from '../../src/db/clie
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 
 /** Where the migrated database is: a PGlite data directory dump, or a database on the server. */
-export type DatabaseTemplate = { driver: 'pglite'; dumpPath: string } | { driver: 'postgres'; name: string };
+export type DatabaseTemplate =
+  | { driver: 'pglite'; dumpPath: string; emptyDumpPath: string }
+  | { driver: 'postgres'; name: string };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,6 +27,17 @@ export interface TestDatabase {
   /** The URL of the fresh database, for tests that start separate processes; PGlite has none. */
   url: string | undefined;
   drop(): Promise<void>;
+}
+
+/**
+ * An empty embedded database (nothing migrated), copied from the run's empty PGlite dump rather
+ * than made by initdb: for tests of the migrator itself (on a PostgreSQL run, made by initdb).
+ */
+export async function openEmptyPglite(): Promise<DatabaseHandle> {
+  const template = inject('databaseTemplate');
+  // A PostgreSQL run has no PGlite dump: initdb it is.
+  if (template?.driver !== 'pglite') return openPglite('memory://');
+  return openPglite('memory://', new Blob([await readFile(template.emptyDumpPath)]));
 }
 
 /** A fresh database for one test file, a copy of the run's migrated template; `drop()` ends it. */
