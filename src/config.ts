@@ -418,7 +418,8 @@ function readGoogle(env: Env, nodeEnv: Config['nodeEnv'], port: number): Config[
  * provider with a local double.
  */
 function checkStandInPair(env: Env, nodeEnv: Config['nodeEnv']): void {
-  if (nodeEnv !== 'development') return;
+  // Production refuses every stand-in on its own, naming each missing variable.
+  if (nodeEnv === 'production') return;
   const google = read(env, 'GOOGLE_CLIENT_ID') !== undefined;
   const paystack = read(env, 'PAYSTACK_SECRET_KEY') !== undefined;
   if (google === paystack) return;

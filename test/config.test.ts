@@ -92,6 +92,21 @@ describe('configuration', () => {
     expectRefused({ ...BASE, [variable]: value }, variable, message);
   });
 
+  it('runs the stand-ins only as a pair, in tests as in development', () => {
+    for (const nodeEnv of ['test', 'development']) {
+      expectRefused(
+        { ...BASE, NODE_ENV: nodeEnv, PAYSTACK_SECRET_KEY: 'sk_test_abc' },
+        'GOOGLE_CLIENT_ID',
+        /pair/,
+      );
+      expectRefused(
+        { ...BASE, NODE_ENV: nodeEnv, GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret' },
+        'PAYSTACK_SECRET_KEY',
+        /pair/,
+      );
+    }
+  });
+
   it('requires the Google client id and secret together', () => {
     expectRefused({ ...BASE, GOOGLE_CLIENT_ID: 'id' }, 'GOOGLE_CLIENT_SECRET');
     expectRefused({ ...BASE, GOOGLE_CLIENT_SECRET: 'secret' }, 'GOOGLE_CLIENT_ID');

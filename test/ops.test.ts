@@ -7,6 +7,7 @@ import { signInUser } from '../src/auth/users.ts';
 import { type DatabaseHandle, openPglite } from '../src/db/client.ts';
 import { transfer } from '../src/ledger/transfer.ts';
 import { applyRefund } from '../src/refunds/refund.ts';
+import { pairedProviders } from './support/app.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/database.ts';
 import { fundWallet } from './support/ledger.ts';
 import { startTestPaystack, type TestPaystack } from './support/paystack.ts';
@@ -142,11 +143,10 @@ describe('npm run ops', () => {
 
   it('reconcile: one pass now against Paystack, or exit 1 without its key', async () => {
     expect((await ops(['reconcile'], env)).code).toBe(1);
-    const { code, stdout } = await ops(['reconcile'], {
-      ...env,
-      PAYSTACK_SECRET_KEY: paystack.secretKey,
-      PAYSTACK_BASE_URL: paystack.url,
-    });
+    const { code, stdout } = await ops(
+      ['reconcile'],
+      pairedProviders({ ...env, PAYSTACK_SECRET_KEY: paystack.secretKey, PAYSTACK_BASE_URL: paystack.url }),
+    );
     expect(code).toBe(0);
     expect(stdout).toMatch(/^withdrawals\s+checked 0/m);
   });

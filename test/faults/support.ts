@@ -2,6 +2,7 @@ import { chargeSuccessBody, signedWebhookHeaders } from '../../harness/paystack-
 import { issueAccessToken } from '../../src/auth/jwt.ts';
 import { signInUser } from '../../src/auth/users.ts';
 import type { Database } from '../../src/db/client.ts';
+import { pairedProviders } from '../support/app.ts';
 import { fundWallet } from '../support/ledger.ts';
 
 export const FAULT_JWT_SECRET = 'fault-tests-secret-at-least-32-bytes-long';
@@ -12,14 +13,14 @@ export function faultServiceEnv(
   paystack: { secretKey: string; url: string },
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return {
+  return pairedProviders({
     DATABASE_URL: databaseUrl,
     JWT_SECRET: FAULT_JWT_SECRET,
     NODE_ENV: 'test',
     PAYSTACK_SECRET_KEY: paystack.secretKey,
     PAYSTACK_BASE_URL: paystack.url,
     ...extra,
-  };
+  });
 }
 
 export interface FundedUser {

@@ -32,13 +32,34 @@ export interface TestApp {
 
 let userCounter = 0;
 
+/**
+ * The other provider's half for a test that configures only one (SPEC: the stand-ins come only as
+ * a pair, in tests too): a Google client whose issuer is never reached, or a Paystack account on a
+ * closed port. Tests that use the other provider configure it themselves.
+ */
+export function pairedProviders(env: Record<string, string>): Record<string, string> {
+  const google = env.GOOGLE_CLIENT_ID !== undefined;
+  const paystack = env.PAYSTACK_SECRET_KEY !== undefined;
+  if (google === paystack) return env;
+  return google
+    ? { PAYSTACK_SECRET_KEY: `sk_test_${'u'.repeat(40)}`, PAYSTACK_BASE_URL: 'http://127.0.0.1:9', ...env }
+    : {
+        GOOGLE_CLIENT_ID: 'unused.apps.googleusercontent.com',
+        GOOGLE_CLIENT_SECRET: 'unused',
+        GOOGLE_ISSUER: 'http://127.0.0.1:9',
+        ...env,
+      };
+}
+
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({
-    NODE_ENV: 'test',
-    JWT_SECRET: TEST_JWT_SECRET,
-    DATA_DIR: '/tmp/wallet-test-data',
-    ...env,
-  });
+  return loadConfig(
+    pairedProviders({
+      NODE_ENV: 'test',
+      JWT_SECRET: TEST_JWT_SECRET,
+      DATA_DIR: '/tmp/wallet-test-data',
+      ...env,
+    }),
+  );
 }
 
 /**
