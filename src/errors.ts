@@ -194,7 +194,7 @@ export const ERRORS = {
     status: 409,
     title: 'Too many pending deposits',
     description:
-      'You have 10 deposits started in the last 24 hours and not yet paid: pay or abandon one of them (their checkout links still work), or wait, before starting another.',
+      'You have 10 deposits not yet paid: pay one of them (their checkout links still work) before starting another; an abandoned checkout is failed a day after it was started, which frees its place.',
   },
   deposit_not_found: {
     status: 404,

@@ -82,6 +82,16 @@ describe('pending deposits per user', () => {
       .where(eq(deposits.amount, 3_000n));
     expect((await startDeposit(user, 4_000)).status).toBe(201);
   });
+
+  it('counts old pending deposits too: SPEC sets no window, the reconciler ends abandoned ones', async () => {
+    const user = await t.createUser();
+    for (let i = 0; i < 10; i++) expect((await startDeposit(user, 7_000 + i)).status).toBe(201);
+    await t.db
+      .update(deposits)
+      .set({ createdAt: sql`now() - interval '3 days'` })
+      .where(eq(deposits.userId, user.id));
+    await expectProblem(await startDeposit(user, 8_000), 409, 'too_many_pending_deposits');
+  });
 });
 
 describe('status reads ask Paystack at most once a minute per deposit', () => {

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, count, eq, isNull, lt, sql } from 'drizzle-orm';
 import { signedInUserGone } from '../auth/permissions.ts';
 import { type Database, type Queryable, retryTransaction } from '../db/client.ts';
 import { deposits, users } from '../db/schema.ts';
@@ -29,12 +29,11 @@ export const ABANDONED_DEPOSIT_START_MS = 2 * 60_000;
 
 /**
  * SPEC: at most 10 pending deposits per user, so one user cannot spend the merchant's Paystack
- * rate limit with initialize calls. Only those started within the window count: Paystack tells
- * nobody when a payer walks away from a checkout, so an unpaid deposit stays `pending`, and
- * without the window ten forgotten checkouts would lock a user out of deposits for good.
+ * rate limit with initialize calls. Paystack tells nobody when a payer walks away from a
+ * checkout; the reconciler (`src/deposits/reconcile.ts`) fails a deposit Paystack reports
+ * abandoned once it is a day old, so forgotten checkouts free their places by themselves.
  */
 export const MAX_PENDING_DEPOSITS = 10;
-export const PENDING_DEPOSIT_WINDOW_MS = 24 * 60 * 60_000;
 
 /**
  * Marks deposits abandoned mid-start `failed` (of one user, or of everyone); returns how many.
@@ -85,7 +84,7 @@ interface DepositStart {
 /**
  * Starts a deposit: records it as pending, initializes a Paystack transaction for it, and answers
  * with the checkout URL (`amount` in kobo). A user with `MAX_PENDING_DEPOSITS` pending deposits
- * started within `PENDING_DEPOSIT_WINDOW_MS` gets `409 too_many_pending_deposits`. Paystack unreachable, slow or refusing: the deposit is
+ * gets `409 too_many_pending_deposits`. Paystack unreachable, slow or refusing: the deposit is
  * marked `failed` with the reason, and `502 payment_provider_error` names its reference. A user
  * deleted since their credentials were issued is `401 invalid_token`.
  *
@@ -149,18 +148,12 @@ async function recordPendingDeposit(
       const [pending] = await tx
         .select({ count: count() })
         .from(deposits)
-        .where(
-          and(
-            eq(deposits.userId, userId),
-            eq(deposits.status, 'pending'),
-            gt(deposits.createdAt, sql`now() - make_interval(secs => ${PENDING_DEPOSIT_WINDOW_MS / 1000})`),
-          ),
-        );
+        .where(and(eq(deposits.userId, userId), eq(deposits.status, 'pending')));
       if ((pending?.count ?? 0) >= MAX_PENDING_DEPOSITS) {
         throw new AppError(
           'too_many_pending_deposits',
-          `You have ${MAX_PENDING_DEPOSITS} deposits started in the last 24 hours and not yet paid: ` +
-            'pay one through its checkout link, or wait, before starting another.',
+          `You have ${MAX_PENDING_DEPOSITS} deposits not yet paid: pay one through its checkout link ` +
+            'before starting another; an abandoned checkout is failed a day after it was started.',
         );
       }
       const [deposit] = await tx
