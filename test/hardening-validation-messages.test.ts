@@ -123,6 +123,16 @@ describe('validation messages on the money-out routes', () => {
     expect(
       await detailOf(await post('/wallet/withdrawals', { amount: 10_000, bank_account_id: 'nope' })),
     ).toBe('body.bank_account_id: must be a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e');
+    // Ajv's uuid format would take a urn:uuid: prefix; PostgreSQL would not, failing in SQL.
+    const urn = 'urn:uuid:6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e';
+    expect(
+      await detailOf(await post('/wallet/withdrawals', { amount: 10_000, bank_account_id: urn })),
+    ).toMatch(/must be a UUID/);
+    const removed = await fetch(`${t.url}/wallet/bank-accounts/${urn}`, {
+      method: 'DELETE',
+      headers: user.auth,
+    });
+    await expectProblem(removed, 400, 'validation_failed');
   });
 
   it('name JSON types in words', async () => {

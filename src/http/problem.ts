@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { databaseErrorCode } from '../db/client.ts';
 import { AppError, ERRORS, type ErrorCode } from '../errors.ts';
+import { UUID_PATTERN } from '../routes/schemas.ts';
 import { WITHDRAWAL_REFERENCE_PATTERN } from '../withdrawals/fees.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -96,7 +97,9 @@ const PATTERNS_IN_WORDS: Readonly<Record<string, string>> = {
   '^[0-9]{10}$': 'a 10-digit NUBAN account number, such as 0123456789',
   '^[0-9A-Za-z]{1,20}$': 'a bank code from GET /banks, such as 058',
 };
-const FORMATS_BY_NAME: Readonly<Record<string, string>> = {
+/** Formats too general to say more than their shape; a field's own words (above) go first. */
+const GENERIC_FORMATS: Readonly<Record<string, string>> = {
+  [UUID_PATTERN]: 'a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
   uuid: 'a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
 };
 /** Ajv's JSON types, as a sentence says them. */
@@ -151,10 +154,11 @@ function describeValidation(error: FastifyError): string {
     return `${field}: must be one of ${params.allowedValues.map(String).join(', ')}`;
   }
   if (first.keyword === 'pattern' || first.keyword === 'format') {
+    const shape = params.pattern ?? params.format ?? '';
     const words =
-      (params.pattern === undefined ? undefined : PATTERNS_IN_WORDS[params.pattern]) ??
-      (params.format === undefined ? undefined : FORMATS_BY_NAME[params.format]) ??
+      PATTERNS_IN_WORDS[shape] ??
       FORMATS_IN_WORDS[name] ??
+      GENERIC_FORMATS[shape] ??
       'in the documented format (see /docs)';
     return `${field}: must be ${words}`;
   }

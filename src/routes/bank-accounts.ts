@@ -10,6 +10,7 @@ import {
 } from '../withdrawals/bank-accounts.ts';
 import type { BankDirectory } from '../withdrawals/banks.ts';
 import type { TransfersApi } from '../withdrawals/paystack-transfers.ts';
+import { uuidString } from './schemas.ts';
 
 const BankCode = Type.String({
   pattern: '^[0-9A-Za-z]{1,20}$',
@@ -117,7 +118,7 @@ export const bankAccountRoutes: FastifyPluginAsyncTypebox<{
         tags: ['withdrawals'],
         summary: 'Remove a saved bank account',
         description: 'No new withdrawal can pay to it; withdrawals made to it still show it.',
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        params: Type.Object({ id: uuidString('The saved account’s id') }),
         response: { 204: Type.Null() },
       },
     },

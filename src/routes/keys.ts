@@ -15,23 +15,17 @@ import { PERMISSIONS } from '../auth/permissions.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { principalOf } from '../http/authentication.ts';
+import { uuidString } from './schemas.ts';
 
 const JWT_ONLY = { auth: { allowApiKey: false } };
 
-/**
- * The canonical form only: Ajv's `uuid` format also takes a `urn:uuid:` prefix, which PostgreSQL's
- * uuid type refuses, so a client could reach SQL with a value it cannot read.
- */
-const KeyId = Type.String({
-  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
-  description: 'The key’s id, a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
-});
+const KeyId = uuidString('The key’s id, a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e');
 const Timestamp = Type.String({ format: 'date-time' });
 const Permissions = Type.Array(Type.Enum(PERMISSIONS), {
   minItems: 1,
   maxItems: PERMISSIONS.length,
   uniqueItems: true,
-  description: 'A non-empty set of `deposit`, `transfer`, `read`, each at most once',
+  description: 'A non-empty set of `deposit`, `transfer`, `read`, `withdraw`, each at most once',
 });
 const Expiry = Type.Enum(EXPIRIES, {
   description: 'Lifetime from now: one hour, one day, one calendar month or one calendar year (UTC)',

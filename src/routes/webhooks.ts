@@ -17,14 +17,11 @@ import {
 } from '../notifications/endpoints.ts';
 import { EVENT_TYPES } from '../notifications/outbox.ts';
 import { MAX_WEBHOOK_URL_LENGTH, type UrlPolicy } from '../notifications/url-guard.ts';
+import { uuidString } from './schemas.ts';
 
 const JWT_ONLY = { auth: { allowApiKey: false } };
 
-/** The canonical UUID form only (Ajv's `uuid` format also takes `urn:uuid:`, which PostgreSQL refuses). */
-const EndpointId = Type.String({
-  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
-  description: 'The endpoint’s id, a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e',
-});
+const EndpointId = uuidString('The endpoint’s id, a UUID such as 6f1c1b4e-8d6a-4b8e-9d7e-1f2a3b4c5d6e');
 const Timestamp = Type.String({ format: 'date-time' });
 const EventTypes = Type.Array(Type.Enum(EVENT_TYPES), {
   minItems: 1,

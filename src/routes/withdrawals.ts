@@ -16,6 +16,7 @@ import { getWithdrawal } from '../withdrawals/read.ts';
 import { requestWithdrawal } from '../withdrawals/request.ts';
 import { settlementLogEntry } from '../withdrawals/settlement-log.ts';
 import { BankAccountView, bankAccountView } from './bank-accounts.ts';
+import { uuidString } from './schemas.ts';
 import { IdempotencyHeaders } from './wallet.ts';
 
 const Reference = Type.String({
@@ -32,7 +33,7 @@ const WithdrawalRequest = Type.Object(
       description:
         'Amount in kobo paid to the bank account: from 10,000 (₦100) to 1,000,000,000 (₦10m); ₦5,000 is 500000',
     }),
-    bank_account_id: Type.String({ format: 'uuid', description: 'One of your saved bank accounts' }),
+    bank_account_id: uuidString('One of your saved bank accounts (its `id`)'),
   },
   { additionalProperties: false },
 );
