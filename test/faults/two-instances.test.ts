@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../harness/free-port.ts';
+import { pairedProviders } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { expectLedgerConsistent } from '../support/ledger.ts';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
@@ -26,7 +27,8 @@ beforeAll(async () => {
   const firstPort = await freePort();
   const redirectUri = `http://127.0.0.1:${firstPort}/auth/google/callback`;
   provider = await startTestOidcProvider([redirectUri]);
-  const env = {
+  // Paystack is not used here; the stand-ins come only as a pair, so it gets a closed port.
+  const env = pairedProviders({
     DATABASE_URL: database.url as string,
     JWT_SECRET: FAULT_JWT_SECRET,
     NODE_ENV: 'test',
@@ -34,7 +36,7 @@ beforeAll(async () => {
     GOOGLE_CLIENT_ID: provider.client.clientId,
     GOOGLE_CLIENT_SECRET: provider.client.clientSecret,
     GOOGLE_REDIRECT_URI: redirectUri,
-  };
+  });
   [first, second] = await Promise.all([
     startServiceProcess({ env, port: firstPort }),
     startServiceProcess({ env }),
