@@ -39,14 +39,11 @@ export async function emitDepositsFailed(tx: Queryable, references: readonly str
 
 /**
  * Records `wallet.frozen` or `wallet.unfrozen` for the wallet `walletNumber` as it is now in
- * `tx` (its debt in kobo, and the reason it is frozen). Call in the transaction that changed it.
+ * `tx`, through `wallet_freeze_event` (`src/ledger/sql/06_wallet_freeze_event.sql`), which shapes
+ * these events wherever the change happens. Call in the transaction that changed it.
  */
 export async function emitWalletFreeze(tx: Queryable, walletNumber: string): Promise<void> {
   await tx.execute(
-    sql`select outbox_emit(w.user_id, case when w.frozen_at is null then 'wallet.unfrozen' else 'wallet.frozen' end,
-                           jsonb_build_object('wallet_number', w.wallet_number, 'frozen', w.frozen_at is not null,
-                                              'debt', coalesce(-d.balance, 0), 'reason', w.frozen_reason))
-          from wallets w left join accounts d on d.id = w.debt_account_id
-         where w.wallet_number = ${walletNumber}`,
+    sql`select wallet_freeze_event(account_id) from wallets where wallet_number = ${walletNumber}`,
   );
 }

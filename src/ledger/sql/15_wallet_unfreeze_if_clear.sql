@@ -1,7 +1,7 @@
 -- wallet_unfreeze_if_clear(wallet account): unfreezes the wallet when it owes nothing and none of
 -- its owner's deposits has an open dispute (recording `wallet.unfrozen` in the outbox); returns
--- whether it is (now) unfrozen. An operator's
--- `unfreeze` is different: it lifts the freeze whatever is owed (src/ops/).
+-- whether it is (now) unfrozen. An operator's `unfreeze` is different: it lifts the freeze
+-- whatever is owed (src/ops/).
 CREATE OR REPLACE FUNCTION wallet_unfreeze_if_clear(p_wallet bigint)
 RETURNS boolean
 LANGUAGE plpgsql AS $$
@@ -21,8 +21,7 @@ BEGIN
     RETURN false;
   END IF;
   UPDATE wallets SET frozen_at = NULL, frozen_reason = NULL WHERE account_id = p_wallet;
-  PERFORM outbox_emit(v_wallet.user_id, 'wallet.unfrozen',
-                      jsonb_build_object('wallet_number', v_wallet.wallet_number, 'frozen', false, 'debt', 0));
+  PERFORM wallet_freeze_event(p_wallet);
   RETURN true;
 END;
 $$;

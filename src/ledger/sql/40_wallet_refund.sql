@@ -96,9 +96,7 @@ BEGIN
        SET frozen_at = now(),
            frozen_reason = format('refund %s of %s kobo left a debt of %s kobo', p_refund_key, p_amount, shortfall)
      WHERE w.account_id = v_wallet.account_id;
-    PERFORM outbox_emit(v_deposit.user_id, 'wallet.frozen', jsonb_build_object(
-      'wallet_number', v_wallet.wallet_number, 'frozen', true, 'debt', debt,
-      'reason', format('refund %s of %s kobo left a debt of %s kobo', p_refund_key, p_amount, shortfall)));
+    PERFORM wallet_freeze_event(v_wallet.account_id);
   END IF;
   RETURN NEXT;
 END;
