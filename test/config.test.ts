@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { START_TIMEOUT_MS } from '../harness/node-server.ts';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
+import { configError } from './support/config.ts';
 import { timeoutForStarts } from './support/service-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wallet-config-test-'));
@@ -20,16 +21,6 @@ const PRODUCTION = {
   GOOGLE_CLIENT_SECRET: 'google-secret',
   PAYSTACK_SECRET_KEY: 'sk_live_abc123',
 };
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
-}
 
 function expectRefused(env: Record<string, string>, variable: string, message?: RegExp): void {
   const error = configError(env);

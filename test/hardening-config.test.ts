@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
+import { configError } from './support/config.ts';
 import { runServiceToExit } from './support/service-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wallet-hardening-config-'));
@@ -18,16 +19,6 @@ const PRODUCTION = {
   GOOGLE_REDIRECT_URI: 'https://wallet.example.com/auth/google/callback',
   PAYSTACK_SECRET_KEY: 'sk_live_abc123',
 };
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
-}
 
 function runServer(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return runServiceToExit({ DATA_DIR: dataDir, PORT: '0', ...env });

@@ -1,17 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../harness/free-port.ts';
-import { PaystackClient, PaystackError, parseMetadata } from '../src/paystack/client.ts';
+import { PaystackClient, parseMetadata } from '../src/paystack/client.ts';
 import { signWebhookBody, verifyWebhookSignature } from '../src/paystack/signature.ts';
-import { pressCheckoutButton, startTestPaystack, type TestPaystack } from './support/paystack.ts';
-
-async function failure(promise: Promise<unknown>): Promise<PaystackError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(PaystackError);
-  return error as PaystackError;
-}
+import {
+  paystackFailure,
+  pressCheckoutButton,
+  startTestPaystack,
+  type TestPaystack,
+} from './support/paystack.ts';
 
 let paystack: TestPaystack;
 let client: PaystackClient;
@@ -90,16 +86,16 @@ describe('Paystack client against the simulator', () => {
   it('turns Paystack refusals into a typed error with Paystack’s message', async () => {
     const reference = newReference();
     await initialize(reference);
-    const duplicate = await failure(initialize(reference));
+    const duplicate = await paystackFailure(initialize(reference));
     expect(duplicate).toMatchObject({
       failure: 'refused',
       details: { httpStatus: 400, providerMessage: 'Duplicate Transaction Reference' },
     });
-    const unknown = await failure(client.verifyTransaction('no-such-reference'));
+    const unknown = await paystackFailure(client.verifyTransaction('no-such-reference'));
     expect(unknown.details.providerMessage).toBe('Transaction reference not found');
 
     const wrongKey = new PaystackClient({ secretKey: 'sk_test_wrong', baseUrl: paystack.url });
-    const invalid = await failure(wrongKey.verifyTransaction(reference));
+    const invalid = await paystackFailure(wrongKey.verifyTransaction(reference));
     expect(invalid).toMatchObject({
       failure: 'refused',
       details: { httpStatus: 401, providerMessage: 'Invalid key' },
@@ -108,7 +104,7 @@ describe('Paystack client against the simulator', () => {
 
   it('reports a Paystack outage, a stall, a malformed or non-JSON answer and a refused connection', async () => {
     paystack.behaviour.api = 'down';
-    expect(await failure(initialize())).toMatchObject({
+    expect(await paystackFailure(initialize())).toMatchObject({
       failure: 'unavailable',
       details: { httpStatus: 503 },
     });
@@ -116,22 +112,22 @@ describe('Paystack client against the simulator', () => {
     paystack.behaviour.api = 'slow';
     paystack.behaviour.slowMs = 2_000;
     const started = Date.now();
-    expect((await failure(initialize())).failure).toBe('timeout');
+    expect((await paystackFailure(initialize())).failure).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(1_500);
 
     paystack.behaviour.api = 'malformed';
-    const malformed = await failure(initialize());
+    const malformed = await paystackFailure(initialize());
     expect(malformed.failure).toBe('malformed_response');
     expect(malformed.message).toMatch(/documented shape: \/data/);
 
     paystack.behaviour.api = 'not_json';
-    expect((await failure(client.verifyTransaction('anything'))).failure).toBe('malformed_response');
+    expect((await paystackFailure(client.verifyTransaction('anything'))).failure).toBe('malformed_response');
 
     const closed = new PaystackClient({
       secretKey: 'sk_test_x',
       baseUrl: `http://127.0.0.1:${await freePort()}`,
     });
-    expect((await failure(closed.verifyTransaction('anything'))).failure).toBe('unreachable');
+    expect((await paystackFailure(closed.verifyTransaction('anything'))).failure).toBe('unreachable');
   });
 
   it('reads metadata defensively', () => {

@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isDuplicateTransferReference, PaystackClient, PaystackError } from '../src/paystack/client.ts';
+import { isDuplicateTransferReference, PaystackClient } from '../src/paystack/client.ts';
 import { verifyWebhookSignature } from '../src/paystack/signature.ts';
 import { json } from './support/http.ts';
-import { startTestPaystack, type TestPaystack } from './support/paystack.ts';
+import { paystackFailure, startTestPaystack, type TestPaystack } from './support/paystack.ts';
 import { waitFor } from './support/wait.ts';
 
 /** The real client against the simulator over HTTP: banks, recipients, transfers and their webhooks. */
@@ -44,15 +44,6 @@ async function startReceiver(): Promise<{ url: string; deliveries: Delivery[]; c
     deliveries,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<PaystackError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(PaystackError);
-  return error as PaystackError;
 }
 
 let paystack: TestPaystack;
@@ -129,7 +120,7 @@ describe('bank list', () => {
   it('refuses a list that pages on beyond ten pages', async () => {
     paystack.behaviour.bankPageLimit = 2;
     const before = paystack.received.length;
-    const error = await failure(client.listBanks());
+    const error = await paystackFailure(client.listBanks());
     expect(error.failure).toBe('malformed_response');
     expect(error.message).toMatch(/beyond 10 pages/);
     expect(paystack.received.length - before).toBe(10);
@@ -170,14 +161,14 @@ describe('account resolution', () => {
   it('throws, not undefined, for a wrong key, an outage and a malformed answer', async () => {
     const input = { accountNumber: accountEndingIn(4), bankCode: '058' };
     const wrongKey = new PaystackClient({ secretKey: 'sk_test_wrong', baseUrl: paystack.url });
-    expect(await failure(wrongKey.resolveAccount(input))).toMatchObject({
+    expect(await paystackFailure(wrongKey.resolveAccount(input))).toMatchObject({
       failure: 'refused',
       details: { httpStatus: 401, providerMessage: 'Invalid key' },
     });
     paystack.behaviour.api = 'down';
-    expect((await failure(client.resolveAccount(input))).failure).toBe('unavailable');
+    expect((await paystackFailure(client.resolveAccount(input))).failure).toBe('unavailable');
     paystack.behaviour.api = 'malformed';
-    expect((await failure(client.resolveAccount(input))).failure).toBe('malformed_response');
+    expect((await paystackFailure(client.resolveAccount(input))).failure).toBe('malformed_response');
   });
 });
 
@@ -218,12 +209,12 @@ describe('transfer recipients', () => {
   });
 
   it('refuses an unknown bank and an unresolvable account', async () => {
-    const unknownBank = await failure(recipientFor(accountEndingIn(5), '999'));
+    const unknownBank = await paystackFailure(recipientFor(accountEndingIn(5), '999'));
     expect(unknownBank).toMatchObject({
       failure: 'refused',
       details: { httpStatus: 400, providerMessage: 'Unknown bank code' },
     });
-    const unresolvable = await failure(recipientFor('0000000000'));
+    const unresolvable = await paystackFailure(recipientFor('0000000000'));
     expect(unresolvable.details).toMatchObject({
       httpStatus: 422,
       providerMessage: 'Cannot resolve account',
@@ -316,20 +307,20 @@ describe('transfers and their webhooks', () => {
   it('verifies an unknown reference as undefined, but throws for other refusals', async () => {
     expect(await client.verifyTransfer(newReference())).toBeUndefined();
     const wrongKey = new PaystackClient({ secretKey: 'sk_test_wrong', baseUrl: paystack.url });
-    expect((await failure(wrongKey.verifyTransfer(newReference()))).details.httpStatus).toBe(401);
+    expect((await paystackFailure(wrongKey.verifyTransfer(newReference()))).details.httpStatus).toBe(401);
   });
 
   it('refuses a reused reference, which isDuplicateTransferReference tells from other refusals', async () => {
     const { reference, recipientCode } = await transferTo(accountEndingIn(0));
     const again = { amount: 100_000n, recipientCode, reference, reason: 'Withdrawal' };
-    const duplicate = await failure(client.initiateTransfer(again));
+    const duplicate = await paystackFailure(client.initiateTransfer(again));
     expect(duplicate.details).toMatchObject({
       httpStatus: 400,
       providerMessage: 'Please provide a unique reference. Reference already exists on a transfer',
     });
     expect(isDuplicateTransferReference(duplicate)).toBe(true);
 
-    const invalid = await failure(
+    const invalid = await paystackFailure(
       client.initiateTransfer({ ...again, recipientCode: 'RCP_nobody', reference: newReference() }),
     );
     expect(invalid.details).toMatchObject({
@@ -344,7 +335,7 @@ describe('transfers and their webhooks', () => {
     const recipientCode = await recipientFor(accountEndingIn(0));
     paystack.merchantBalanceKobo = 100_999;
     const reference = newReference();
-    const refused = await failure(
+    const refused = await paystackFailure(
       client.initiateTransfer({ amount: 100_000n, recipientCode, reference, reason: 'Withdrawal' }),
     );
     expect(refused.details).toMatchObject({
@@ -386,19 +377,22 @@ describe('transfers and their webhooks', () => {
       client.initiateTransfer({ amount: 50_000n, recipientCode, reference, reason: 'Withdrawal' });
 
     paystack.behaviour.api = 'down';
-    expect(await failure(initiate())).toMatchObject({ failure: 'unavailable', details: { httpStatus: 503 } });
-    expect((await failure(client.verifyTransfer(newReference()))).failure).toBe('unavailable');
+    expect(await paystackFailure(initiate())).toMatchObject({
+      failure: 'unavailable',
+      details: { httpStatus: 503 },
+    });
+    expect((await paystackFailure(client.verifyTransfer(newReference()))).failure).toBe('unavailable');
 
     paystack.behaviour.api = 'malformed';
     for (const call of [initiate(), client.verifyTransfer(newReference()), client.listBanks()]) {
-      const malformed = await failure(call);
+      const malformed = await paystackFailure(call);
       expect(malformed.failure).toBe('malformed_response');
       expect(malformed.message).toMatch(/documented shape: \/data/);
     }
-    expect((await failure(recipientFor(accountEndingIn(0)))).failure).toBe('malformed_response');
+    expect((await paystackFailure(recipientFor(accountEndingIn(0)))).failure).toBe('malformed_response');
 
     paystack.behaviour.api = 'not_json';
-    expect((await failure(initiate())).failure).toBe('malformed_response');
+    expect((await paystackFailure(initiate())).failure).toBe('malformed_response');
 
     // A stalled initiation is an unknown outcome: Paystack may still make the transfer.
     paystack.behaviour.api = 'slow';
@@ -410,7 +404,7 @@ describe('transfers and their webhooks', () => {
       reference,
       reason: 'Withdrawal',
     });
-    expect((await failure(stalled)).failure).toBe('timeout');
+    expect((await paystackFailure(stalled)).failure).toBe('timeout');
     paystack.behaviour.api = 'normal';
     await waitFor(async () => (await client.verifyTransfer(reference)) !== undefined);
   });
@@ -479,7 +473,7 @@ describe('transfers and their webhooks', () => {
 
     // The caller gives up (or dies) while held: the hold ends, the transfer stands and settles.
     const abandoned = newReference();
-    expect((await failure(hasty.initiateTransfer(input(abandoned)))).failure).toBe('timeout');
+    expect((await paystackFailure(hasty.initiateTransfer(input(abandoned)))).failure).toBe('timeout');
     await waitFor(() => paystack.heldTransfers === 0);
     await waitFor(() => eventsFor(abandoned).length === 1);
     expect(eventsFor(abandoned)[0]?.event.event).toBe('transfer.success');
@@ -526,7 +520,7 @@ describe('the simulator’s state file', () => {
         bankCode: '058',
       });
       expect(again.recipientCode).toBe(recipientCode);
-      const duplicate = await failure(
+      const duplicate = await paystackFailure(
         secondClient.initiateTransfer({ amount: 200_000n, recipientCode, reference, reason: 'Withdrawal' }),
       );
       expect(isDuplicateTransferReference(duplicate)).toBe(true);
@@ -620,7 +614,7 @@ describe('answers the simulator does not give', () => {
     expect((await fakeClient.verifyTransfer(reference))?.amount).toBe(100_000n);
     for (const amount of ['100000.0000000000001', '9007199254740993', '1e400', '100.5']) {
       answers = [[200, verifyBody(reference, amount)]];
-      expect((await failure(fakeClient.verifyTransfer(reference))).failure, amount).toBe(
+      expect((await paystackFailure(fakeClient.verifyTransfer(reference))).failure, amount).toBe(
         'malformed_response',
       );
     }
@@ -631,15 +625,15 @@ describe('answers the simulator does not give', () => {
     answers = [[400, '{"status":false,"message":"Transfer not found"}']];
     expect(await fakeClient.verifyTransfer(reference)).toBeUndefined();
     answers = [[400, '{"status":false,"message":"Invalid reference"}']];
-    expect((await failure(fakeClient.verifyTransfer(reference))).failure).toBe('refused');
+    expect((await paystackFailure(fakeClient.verifyTransfer(reference))).failure).toBe('refused');
     answers = [[404, '<html>Not Found</html>']];
-    expect((await failure(fakeClient.verifyTransfer(reference))).failure).toBe('malformed_response');
+    expect((await paystackFailure(fakeClient.verifyTransfer(reference))).failure).toBe('malformed_response');
     answers = [[200, verifyBody(newReference(), '100')]];
-    expect((await failure(fakeClient.verifyTransfer(reference))).message).toMatch(/instead of/);
+    expect((await paystackFailure(fakeClient.verifyTransfer(reference))).message).toMatch(/instead of/);
     answers = [[200, verifyBody(reference, '100', 'failed')]];
     expect((await fakeClient.verifyTransfer(reference))?.failureReason).toBe('Account closed');
     answers = [[200, verifyBody(reference, '100', 'in_limbo')]];
-    expect((await failure(fakeClient.verifyTransfer(reference))).failure).toBe('malformed_response');
+    expect((await paystackFailure(fakeClient.verifyTransfer(reference))).failure).toBe('malformed_response');
 
     answers = [
       [
@@ -653,10 +647,10 @@ describe('answers the simulator does not give', () => {
       reference,
       reason: '',
     });
-    expect((await failure(initiate)).message).toMatch(/999 kobo instead of 1000/);
+    expect((await paystackFailure(initiate)).message).toMatch(/999 kobo instead of 1000/);
 
     answers = [[400, '{"status":false,"message":"Duplicate","code":"duplicate_reference"}']];
-    const byCode = await failure(
+    const byCode = await paystackFailure(
       fakeClient.initiateTransfer({ amount: 1_000n, recipientCode: 'RCP_x', reference, reason: '' }),
     );
     expect(byCode.details.providerCode).toBe('duplicate_reference');
@@ -665,7 +659,9 @@ describe('answers the simulator does not give', () => {
     answers = [
       [200, `{"status":true,"message":"ok","data":{"account_number":"1111111111","account_name":"A B"}}`],
     ];
-    const other = await failure(fakeClient.resolveAccount({ accountNumber: '2222222222', bankCode: '058' }));
+    const other = await paystackFailure(
+      fakeClient.resolveAccount({ accountNumber: '2222222222', bankCode: '058' }),
+    );
     expect(other.message).toMatch(/instead of 2222222222/);
     answers = [
       [
@@ -674,13 +670,14 @@ describe('answers the simulator does not give', () => {
       ],
     ];
     expect(
-      (await failure(fakeClient.resolveAccount({ accountNumber: '2222222222', bankCode: '058' }))).failure,
+      (await paystackFailure(fakeClient.resolveAccount({ accountNumber: '2222222222', bankCode: '058' })))
+        .failure,
     ).toBe('malformed_response');
   });
 
   it('stops reading an answer beyond 1 MiB', async () => {
     answers = [[200, `{"status":true,"data":[],"padding":"${'x'.repeat(1024 * 1024)}"}`]];
-    const error = await failure(fakeClient.listBanks());
+    const error = await paystackFailure(fakeClient.listBanks());
     expect(error.failure).toBe('malformed_response');
     expect(error.message).toMatch(/larger than 1 MiB/);
   });

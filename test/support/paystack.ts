@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
+import { expect } from 'vitest';
 import { signedWebhookHeaders } from '../../harness/paystack-webhooks.ts';
 import {
   INITIAL_MERCHANT_BALANCE_KOBO,
@@ -8,6 +9,7 @@ import {
   type SimulatorControl,
 } from '../../src/dev/paystack/simulator.ts';
 import type { WebhookRetryPolicy } from '../../src/dev/paystack/webhook-sender.ts';
+import { PaystackError } from '../../src/paystack/client.ts';
 
 export interface TestPaystack {
   /** The simulator's API base, for PAYSTACK_BASE_URL. */
@@ -156,4 +158,14 @@ export function deliverPaystackEvent(
     headers: signedWebhookHeaders(body, secretKey),
     body,
   });
+}
+
+/** The `PaystackError` a client call rejects with; fails the test when it resolves or rejects otherwise. */
+export async function paystackFailure(promise: Promise<unknown>): Promise<PaystackError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(PaystackError);
+  return error as PaystackError;
 }
