@@ -72,6 +72,12 @@ export interface Config {
      */
     readonly allowPrivateUrls: boolean;
   };
+  /** REDIS_URL: where rate limits are counted for every instance; `undefined` counts them per instance. */
+  readonly redisUrl: string | undefined;
+  /** METRICS_TOKEN: the bearer token `/metrics` requires; `undefined` answers loopback requests only. */
+  readonly metricsToken: string | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the OTLP/HTTP base URL traces go to (`/v1/traces`); `undefined` loads no tracing. */
+  readonly otlpEndpoint: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -246,6 +252,48 @@ function parsePerMinute(env: Env, name: string, fallback: number): number {
     );
   }
   return value;
+}
+
+/** REDIS_URL: a `redis://` or `rediss://` URL. */
+function parseRedisUrl(env: Env): string | undefined {
+  const raw = read(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  if (!/^rediss?:\/\//.test(raw) || !URL.canParse(raw)) {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL, like redis://127.0.0.1:6379');
+  }
+  return raw;
+}
+
+const MIN_METRICS_TOKEN_CHARS = 16;
+
+/** METRICS_TOKEN: at least 16 visible ASCII characters, so it fits a header and resists guessing. */
+function parseMetricsToken(env: Env): string | undefined {
+  const raw = read(env, 'METRICS_TOKEN');
+  if (raw === undefined) return undefined;
+  if (raw.length < MIN_METRICS_TOKEN_CHARS || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError(
+      'METRICS_TOKEN',
+      `must be at least ${MIN_METRICS_TOKEN_CHARS} visible ASCII characters without spaces; generate one with \`openssl rand -hex 24\``,
+    );
+  }
+  return raw;
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT: an http:// or https:// base URL (OpenTelemetry's exporter
+ * specification appends `/v1/traces`). Plain http is allowed anywhere: collectors usually run
+ * beside the service, on a private network.
+ */
+function parseOtlpEndpoint(env: Env): string | undefined {
+  const raw = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (raw === undefined) return undefined;
+  if (!/^https?:\/\//.test(raw) || !URL.canParse(raw)) {
+    throw new ConfigError(
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      `must be an http:// or https:// URL, like http://127.0.0.1:4318, got "${raw}"`,
+    );
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -517,6 +565,10 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateUrls: nodeEnv !== 'production' || allowPrivateUrls === true,
   });
 
+  const redisUrl = attempt(() => parseRedisUrl(env), undefined);
+  const metricsToken = attempt(() => parseMetricsToken(env), undefined);
+  const otlpEndpoint = attempt(() => parseOtlpEndpoint(env), undefined);
+
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigErrors(problems);
   invariant(google !== undefined && paystack !== undefined, 'a provider refusal was recorded');
@@ -546,5 +598,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnections,
     reconcile,
     webhooks,
+    redisUrl,
+    metricsToken,
+    otlpEndpoint,
   });
 }

@@ -46,6 +46,9 @@ describe('configuration', () => {
       },
       paystack: { secretKey: undefined, baseUrl: 'https://api.paystack.co', callbackUrl: undefined },
       reconcile: { intervalMs: 300_000, minAgeMs: 600_000 },
+      redisUrl: undefined,
+      metricsToken: undefined,
+      otlpEndpoint: undefined,
       webhooks: {
         retryScheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
         timeoutMs: 15_000,
@@ -79,8 +82,27 @@ describe('configuration', () => {
     ['WEBHOOK_RETRY_SCHEDULE', '5s,2d', /comma-separated durations/],
     ['WEBHOOK_TIMEOUT', '90s', /from 1s to 60s/],
     ['WEBHOOK_ALLOW_PRIVATE_URLS', 'yes', /true or false/],
+    ['REDIS_URL', 'http://127.0.0.1:6379', /redis:\/\//],
+    ['REDIS_URL', 'redis://[bad', /redis:\/\//],
+    ['METRICS_TOKEN', 'short', /at least 16/],
+    ['METRICS_TOKEN', 'has a space in the middle', /without spaces/],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://127.0.0.1:4317', /http:\/\/ or https:\/\//],
   ])('refuses %s=%s with a one-line message naming it', (variable, value, message) => {
     expectRefused({ ...BASE, [variable]: value }, variable, message);
+  });
+
+  it('reads the operations settings: Redis, the metrics token and the OTLP endpoint', () => {
+    const config = loadConfig({
+      ...BASE,
+      REDIS_URL: 'redis://127.0.0.1:6379/2',
+      METRICS_TOKEN: 'a-metrics-token-of-24-chars',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.internal:4318/',
+    });
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379/2',
+      metricsToken: 'a-metrics-token-of-24-chars',
+      otlpEndpoint: 'http://collector.internal:4318',
+    });
   });
 
   it('runs the stand-ins only as a pair, in tests as in development', () => {
