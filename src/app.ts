@@ -20,6 +20,7 @@ import {
   requestIdOf,
 } from './http/edge.ts';
 import { registerJsonBody } from './http/json-body.ts';
+import { countRequests, registerMetricsRoute } from './http/metrics.ts';
 import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
@@ -74,6 +75,7 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createFastify(deps.logger, deps.config.trustProxy, deps.deadlines ?? DEFAULT_DEADLINES);
   app.server.maxConnections = deps.config.maxConnections;
+  countRequests(app);
   // Before the early 404/405, whose answers skip every later onRequest hook, so they get the headers.
   await registerSecurityHeaders(app);
   refuseUnroutedBeforeBody(app);
@@ -106,7 +108,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     urlPolicy: { allowPrivateUrls: deps.config.webhooks.allowPrivateUrls, resolve: deps.webhooks?.resolve },
   });
   registerReconciler(app, deps, paystack.client);
-  registerWebhookWorker(app, deps);
+  const worker = registerWebhookWorker(app, deps);
+  registerMetricsRoute(app, {
+    token: deps.config.metricsToken,
+    pool: () => deps.database.poolFigures(),
+    webhooks: () => worker.metrics(),
+  });
 
   return app;
 }
@@ -132,7 +139,7 @@ function registerReconciler(app: FastifyInstance, deps: AppDeps, paystack: Payst
  * from the start until the app closes: it fans out the outbox's events and delivers them, with
  * every other instance on the same database (`src/notifications/worker.ts`).
  */
-function registerWebhookWorker(app: FastifyInstance, deps: AppDeps): void {
+function registerWebhookWorker(app: FastifyInstance, deps: AppDeps): WebhookWorker {
   const worker = startWebhookWorker({
     db: deps.database.db,
     config: deps.config.webhooks,
@@ -142,6 +149,7 @@ function registerWebhookWorker(app: FastifyInstance, deps: AppDeps): void {
   });
   app.decorate('webhookWorker', worker);
   app.addHook('onClose', () => worker.stop());
+  return worker;
 }
 
 /** Fastify with request ids and every error, the router's own included, as problem details. */

@@ -4,6 +4,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { transactionRetries } from '../observability/metrics.ts';
 import * as schema from './schema.ts';
 
 type Schema = typeof schema;
@@ -14,9 +15,18 @@ export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesW
 /** Either the database or an open transaction: domain functions that compose take this. */
 export type Queryable = Database | Transaction;
 
+/** A connection pool's state now: connections open, of them idle, and queries waiting for one. */
+export interface PoolFigures {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 export interface DatabaseHandle {
   readonly db: Database;
   readonly driver: 'postgres' | 'pglite';
+  /** The pool's state, for `/metrics`; `undefined` for PGlite, one in-process connection and no pool. */
+  poolFigures(): PoolFigures | undefined;
   close(): Promise<void>;
 }
 
@@ -45,6 +55,7 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
   return {
     db: drizzlePg(pool, { schema }) as unknown as Database,
     driver: 'postgres',
+    poolFigures: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }
@@ -58,6 +69,7 @@ export async function openPglite(dataDir: string, template?: Blob): Promise<Data
   return {
     db: drizzlePglite(client, { schema }) as unknown as Database,
     driver: 'pglite',
+    poolFigures: () => undefined,
     close: () => client.close(),
   };
 }
@@ -123,6 +135,7 @@ export async function retryTransaction<T>(run: () => Promise<T>): Promise<T> {
     } catch (error) {
       const code = databaseErrorCode(error);
       if (attempt >= MAX_ATTEMPTS || code === undefined || !RETRYABLE_CODES.has(code)) throw error;
+      transactionRetries.inc({ sqlstate: code });
     }
   }
 }

@@ -3,6 +3,7 @@ import { type Database, retryTransaction } from '../db/client.ts';
 import { deposits } from '../db/schema.ts';
 import { creditDeposit } from '../ledger/deposits.ts';
 import { emitDepositsFailed } from '../notifications/outbox.ts';
+import { countPosting } from '../observability/metrics.ts';
 
 /** What a `charge.success` did; the caller logs it, at error level for `flagged`. */
 export type DepositConfirmation =
@@ -27,7 +28,7 @@ export async function confirmDeposit(
   payment: { reference: string; amount: bigint; currency: string },
 ): Promise<DepositConfirmation> {
   const { reference, amount, currency } = payment;
-  return retryTransaction(() =>
+  const confirmation = await retryTransaction(() =>
     db.transaction(async (tx): Promise<DepositConfirmation> => {
       const [claimed] = await tx
         .update(deposits)
@@ -85,4 +86,6 @@ export async function confirmDeposit(
       return { kind: 'flagged', reference, reason };
     }),
   );
+  if (confirmation.kind === 'credited') countPosting('deposit', confirmation.amount);
+  return confirmation;
 }

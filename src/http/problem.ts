@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { databaseErrorCode } from '../db/client.ts';
 import { AppError, ERRORS, type ErrorCode } from '../errors.ts';
+import { refusals } from '../observability/metrics.ts';
 import { UUID_PATTERN } from '../routes/schemas.ts';
 import { WITHDRAWAL_REFERENCE_PATTERN } from '../withdrawals/fees.ts';
 
@@ -39,6 +40,7 @@ export function problem(
 }
 
 export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
+  refusals.inc({ code: body.code });
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 

@@ -2,7 +2,8 @@ import type { Database } from '../db/client.ts';
 import { confirmDeposit, type DepositConfirmation } from '../deposits/confirm.ts';
 import { AppError } from '../errors.ts';
 import { type Settlement, settleWithdrawal, type WithdrawalOutcome } from '../ledger/withdrawals.ts';
-import { parsePaystackEvent, type TransferEvent } from '../paystack/events.ts';
+import { countPosting, paystackWebhooks } from '../observability/metrics.ts';
+import { type PaystackEvent, parsePaystackEvent, type TransferEvent } from '../paystack/events.ts';
 import { verifyWebhookSignature } from '../paystack/signature.ts';
 import { type DisputeOutcome, openDispute, resolveDispute } from '../refunds/dispute.ts';
 import { applyRefund, type RefundOutcome } from '../refunds/refund.ts';
@@ -50,15 +51,25 @@ export async function receivePaystackWebhook(
     throw new AppError('invalid_signature', 'x-paystack-signature is missing or does not match the body');
   }
   const event = parsePaystackEvent(rawBody);
+  if (event.kind === 'unreadable') {
+    // Not 200: Paystack keeps redelivering, so the event is not lost while someone looks.
+    throw new AppError('invalid_event', `The event is signed but unreadable: ${event.detail}`);
+  }
+  const outcome = await applyEvent(db, event);
+  countEvent(event.kind, outcome);
+  return outcome;
+}
+
+async function applyEvent(
+  db: Database,
+  event: Exclude<PaystackEvent, { kind: 'unreadable' }>,
+): Promise<WebhookOutcome> {
   switch (event.kind) {
     case 'other':
       return { kind: 'ignored_event', event: event.event };
     case 'unstorable':
       // 200, not 4xx: a redelivery would carry the same text, so retrying cannot help.
       return { kind: 'unstorable_event', detail: event.detail };
-    case 'unreadable':
-      // Not 200: Paystack keeps redelivering, so the event is not lost while someone looks.
-      throw new AppError('invalid_event', `The event is signed but unreadable: ${event.detail}`);
     case 'charge.success':
       return { kind: 'deposit', confirmation: await confirmDeposit(db, event) };
     case 'transfer.success':
@@ -79,4 +90,34 @@ export async function receivePaystackWebhook(
     case 'charge.dispute.resolve':
       return { kind: 'dispute', dispute: await resolveDispute(db, event) };
   }
+}
+
+/** The `outcome` label of a webhook event's metric: what it did, from a fixed set. */
+function outcomeLabel(outcome: WebhookOutcome): string {
+  switch (outcome.kind) {
+    case 'deposit':
+      return outcome.confirmation.kind;
+    case 'refund':
+      return outcome.refund.kind;
+    case 'dispute':
+      return outcome.dispute.kind;
+    case 'withdrawal':
+      return outcome.settlement.result;
+    case 'ignored_event':
+      return 'ignored';
+    case 'unstorable_event':
+      return 'unstorable';
+  }
+}
+
+/**
+ * Counts what an applied event did: the event, by its kind (`other` for every event this service
+ * ignores, so a sender cannot mint labels), and the ledger transactions it committed.
+ */
+function countEvent(type: PaystackEvent['kind'], outcome: WebhookOutcome): void {
+  paystackWebhooks.inc({ type, outcome: outcomeLabel(outcome) });
+  if (outcome.kind === 'refund' && outcome.refund.kind === 'refunded')
+    countPosting('refund', outcome.refund.amount);
+  if (outcome.kind === 'dispute' && outcome.dispute.kind === 'lost')
+    countPosting('refund', outcome.dispute.amount);
 }

@@ -1,7 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { signedInUserGone } from '../auth/permissions.ts';
-import { databaseErrorCode, preparedPerDatabase, type Queryable, queryRows } from '../db/client.ts';
+import {
+  type Database,
+  databaseErrorCode,
+  preparedPerDatabase,
+  type Queryable,
+  queryRows,
+} from '../db/client.ts';
 import { AppError, invariant } from '../errors.ts';
+import { countPosting } from '../observability/metrics.ts';
 
 export interface HeldWithdrawal {
   withdrawalId: string;
@@ -126,10 +133,12 @@ interface SettleRow {
  * `withdrawal_settle` database function (`sql/30_withdrawal_settle.sql`), whose
  * transitions and guarantees are documented there. `reason` is kept as the failure reason of a
  * `failed` or `reversed` withdrawal (`paystack_<outcome>` when null). A `reported` amount or
- * currency other than the withdrawal's moves nothing and is `flagged` for review.
+ * currency other than the withdrawal's moves nothing and is `flagged` for review. Its statement
+ * commits on its own: callers pass the database, never a transaction, so a settlement is counted
+ * in the metrics as it returns.
  */
 export async function settleWithdrawal(
-  db: Queryable,
+  db: Database,
   input: {
     reference: string;
     outcome: WithdrawalOutcome;
@@ -156,6 +165,11 @@ export async function settleWithdrawal(
       row.fee !== null,
     'a known withdrawal is described whole',
   );
+  const amount = BigInt(row.amount);
+  const fee = BigInt(row.fee);
+  if (row.result === 'settled') {
+    countPosting(outcome === 'success' ? 'withdrawal_payout' : 'withdrawal_return', amount + fee);
+  }
   return {
     result: row.result,
     reference,
@@ -164,7 +178,7 @@ export async function settleWithdrawal(
     status: row.status,
     withdrawalId: row.withdrawal_id,
     userId: row.user_id,
-    amount: BigInt(row.amount),
-    fee: BigInt(row.fee),
+    amount,
+    fee,
   };
 }

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { exactSafeInteger, isStorableText } from '../exact-json.ts';
+import { paystackCallDuration, paystackCalls } from '../observability/metrics.ts';
 
 /**
  * Why a call to Paystack produced no usable answer: it took too long, the connection failed,
@@ -132,9 +133,33 @@ export function parseAnswer(text: string): unknown {
  * for headers and body, a bounded body. Resolves with the JSON answer once `validator` accepts it
  * (a 200 or 201); otherwise throws `PaystackError`: `timeout`, `unreachable`, `unavailable` (5xx),
  * `refused` (any other status outside 2xx, or `{"status": false}`, with Paystack's message and code)
- * or `malformed_response` (not JSON, too large, or not the shape `validator` checks).
+ * or `malformed_response` (not JSON, too large, or not the shape `validator` checks). Each call
+ * is counted in the metrics by operation (`what`) and outcome (`ok` or the failure), with its time.
  */
 export async function callPaystack<T>(
+  connection: PaystackConnection,
+  request: PaystackRequest,
+  validator: Checker<T>,
+): Promise<T> {
+  // The metrics' label: `account_resolve` for the call named `account resolve`.
+  const operation = request.what.replaceAll(' ', '_');
+  const stopTimer = paystackCallDuration.startTimer({ operation });
+  try {
+    const answer = await exchange(connection, request, validator);
+    paystackCalls.inc({ operation, outcome: 'ok' });
+    return answer;
+  } catch (error) {
+    paystackCalls.inc({
+      operation,
+      outcome: error instanceof PaystackError ? error.failure : 'error',
+    });
+    throw error;
+  } finally {
+    stopTimer();
+  }
+}
+
+async function exchange<T>(
   connection: PaystackConnection,
   request: PaystackRequest,
   validator: Checker<T>,

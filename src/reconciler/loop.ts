@@ -1,3 +1,5 @@
+import { reconcilerFindings, reconcilerRuns } from '../observability/metrics.ts';
+
 /** One kind of reconciliation (withdrawals; deposits later), run once per pass. */
 export interface ReconcilerPass {
   name: string;
@@ -16,6 +18,15 @@ export interface Reconciler {
   runNow(): Promise<void>;
   /** Stops the timer and waits for a pass in progress to end. */
   stop(): Promise<void>;
+}
+
+/** Counts a finished pass and each count its report gives (`{ credited: 2, failed: 1 }`, say). */
+function countFindings(pass: string, report: unknown): void {
+  reconcilerRuns.inc({ pass, outcome: 'done' });
+  if (report === null || typeof report !== 'object') return;
+  for (const [finding, count] of Object.entries(report)) {
+    if (typeof count === 'number' && count > 0) reconcilerFindings.inc({ pass, finding }, count);
+  }
 }
 
 /**
@@ -39,8 +50,10 @@ export function startReconciler(options: {
       if (stopped) return;
       try {
         const report = await pass.run();
+        countFindings(pass.name, report);
         log.info({ pass: pass.name, report }, 'reconciler pass done');
       } catch (error) {
+        reconcilerRuns.inc({ pass: pass.name, outcome: 'failed' });
         log.error({ pass: pass.name, err: error }, 'reconciler pass failed');
       }
     }

@@ -6,6 +6,7 @@ import { IDEMPOTENCY_KEY_PATTERN, runIdempotent, type StoredResponse } from '../
 import { DEFAULT_PAGE_SIZE, listWalletHistory, MAX_PAGE_SIZE } from '../ledger/history.ts';
 import { type TransferResult, transfer } from '../ledger/transfer.ts';
 import { getWalletOfUser } from '../ledger/wallets.ts';
+import { countPosting } from '../observability/metrics.ts';
 
 /** SPEC: a request amount is a JSON integer from 1 kobo to ₦1bn. */
 export const TransferAmount = Type.Integer({
@@ -143,6 +144,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
           amount: BigInt(request.body.amount),
         }),
       );
+      if ('result' in outcome) countPosting('transfer', outcome.result.amount);
       return replyWithOutcome(reply, outcome, transferAnswer);
     },
   );

@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.ts';
 import { type IdempotentOutcome, type IdempotentRequest, runIdempotent } from '../idempotency/store.ts';
+import { countPosting } from '../observability/metrics.ts';
 import { type AcceptedWithdrawal, acceptWithdrawal } from './accept.ts';
 import { initiateWithdrawal, type PaystackCheck } from './initiate.ts';
 import type { TransfersApi } from './paystack-transfers.ts';
@@ -29,5 +30,6 @@ export async function requestWithdrawal(
     acceptWithdrawal(tx, { userId, bankAccountId, amount }),
   );
   if (!('result' in outcome)) return { outcome, initiation: undefined };
+  countPosting('withdrawal', outcome.result.amount + outcome.result.fee);
   return { outcome, initiation: await initiateWithdrawal(db, api, outcome.result.reference) };
 }
