@@ -4,6 +4,7 @@ import { isAbsolute, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
+import type { Tracing } from './observability/tracing.ts';
 import { describeStartupFailure } from './startup-failure.ts';
 
 // Only what reading the configuration needs is imported up front: a start refused for a wrong
@@ -47,6 +48,11 @@ function baseUrl(config: Config, address: AddressInfo): string {
 
 async function main(): Promise<void> {
   const config = readConfig();
+  // Before Fastify and pg load: the instrumentations patch them as they are imported.
+  const tracing =
+    config.otlpEndpoint === undefined
+      ? undefined
+      : (await import('./observability/tracing.ts')).startTracing(config.otlpEndpoint);
   const [{ default: pino }, { buildApp }, { openDatabase }, { loggerOptions }] = await Promise.all([
     import('pino'),
     import('./app.ts'),
@@ -68,8 +74,13 @@ async function main(): Promise<void> {
     database = await openDatabase(config);
     const app = await buildApp({ config, database, logger: loggerOptions(config.logLevel, stream) });
     app.log.info({ driver: database.driver }, 'database ready');
+    if (config.otlpEndpoint !== undefined)
+      app.log.info(
+        { collector: new URL(config.otlpEndpoint).origin },
+        'tracing: exporting spans over OTLP/HTTP',
+      );
     for (const warning of config.warnings) app.log.warn(warning);
-    await serve(app, database, config);
+    await serve(app, database, config, tracing);
   } catch (error) {
     const line = describeStartupFailure(error, config);
     if (line === undefined) throw error;
@@ -79,7 +90,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function serve(app: FastifyInstance, database: DatabaseHandle, config: Config): Promise<void> {
+async function serve(
+  app: FastifyInstance,
+  database: DatabaseHandle,
+  config: Config,
+  tracing: Tracing | undefined,
+): Promise<void> {
   const [{ purgeExpiredIdempotencyKeys }, { failAbandonedDepositStarts }] = await Promise.all([
     import('./idempotency/store.ts'),
     import('./deposits/start.ts'),
@@ -106,6 +122,8 @@ async function serve(app: FastifyInstance, database: DatabaseHandle, config: Con
     clearInterval(maintenanceTimer);
     await app.close();
     await database.close();
+    // Last, so the spans of the final requests and queries are exported too.
+    await tracing?.shutdown().catch(() => {});
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -20,12 +20,12 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /**
  * Runs `src/server.ts` as `npm start` does with `env`, lets `exercise` use it, stops it, and
- * returns the modules of src/ it loaded, as paths relative to src/.
+ * returns the modules of src/ it loaded, as paths relative to src/, and the URLs of all it loaded.
  */
 async function srcModulesLoaded(
   name: string,
   options: { env: Record<string, string>; port?: number; exercise: (url: string) => Promise<void> },
-): Promise<string[]> {
+): Promise<{ src: string[]; all: string[] }> {
   const record = join(dataDir, `${name}.modules`);
   const service = await startServiceProcess({
     env: {
@@ -41,8 +41,11 @@ async function srcModulesLoaded(
   } finally {
     expect(await service.stop()).toBe(0);
   }
-  const urls = readFileSync(record, 'utf8').split('\n');
-  return [...new Set(urls.filter((url) => url.startsWith(SRC)).map((url) => url.slice(SRC.length)))];
+  const all = readFileSync(record, 'utf8').split('\n');
+  return {
+    src: [...new Set(all.filter((url) => url.startsWith(SRC)).map((url) => url.slice(SRC.length)))],
+    all,
+  };
 }
 
 describe('the stand-ins in src/dev/', { timeout: timeoutForStarts(1) }, () => {
@@ -52,7 +55,7 @@ describe('the stand-ins in src/dev/', { timeout: timeoutForStarts(1) }, () => {
     const google = await startTestOidcProvider([redirectUri]);
     const paystack = await startTestPaystack();
     try {
-      const loaded = await srcModulesLoaded('production', {
+      const { src: loaded, all } = await srcModulesLoaded('production', {
         port,
         env: {
           NODE_ENV: 'production',
@@ -82,6 +85,11 @@ describe('the stand-ins in src/dev/', { timeout: timeoutForStarts(1) }, () => {
         expect.arrayContaining(['server.ts', 'app.ts', 'routes/auth.ts', 'paystack/setup.ts']),
       );
       expect(loaded.filter((module) => module.startsWith('dev/'))).toEqual([]);
+      // Without OTEL_EXPORTER_OTLP_ENDPOINT, none of OpenTelemetry is loaded (SPEC "Operations").
+      expect(all.some((url) => url.includes('/node_modules/fastify/'))).toBe(true);
+      expect(all.filter((url) => /@opentelemetry|@fastify\/otel|observability\/tracing/.test(url))).toEqual(
+        [],
+      );
     } finally {
       await paystack.close();
       await google.stop();
@@ -89,7 +97,7 @@ describe('the stand-ins in src/dev/', { timeout: timeoutForStarts(1) }, () => {
   });
 
   it('are loaded by a process with no configuration, which signs in through the dev provider', async () => {
-    const loaded = await srcModulesLoaded('development', {
+    const { src: loaded } = await srcModulesLoaded('development', {
       env: {},
       exercise: async (url) => {
         await signInThroughProvider(url, 'development@example.com');
