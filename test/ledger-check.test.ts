@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.ts';
 import { checkLedger } from '../src/ledger/check.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { onPostgres } from './support/database.ts';
@@ -34,7 +35,7 @@ describe('ledger invariant check', { timeout: timeoutForStarts(2) }, () => {
       expect(report.ok).toBe(false);
       expect(report.problems.join('\n')).toMatch(/cached balance 5001, entries sum 5000/);
       expect(report.problems.join('\n')).toMatch(
-        /wallets \(5001\) and held money \(0\) less debts \(0\) total 5001 but the clearing account is -5000/,
+        /wallets \(5001\) and held money \(0\) less debts \(0\) total 5001 but the clearing sub-accounts sum to -5000/,
       );
     } finally {
       await t.db.execute(sql`update accounts set balance = balance - 1 where kind = 'wallet'`);
@@ -60,5 +61,21 @@ describe('ledger invariant check', { timeout: timeoutForStarts(2) }, () => {
     expect(broken?.code).toBe(1);
     expect(broken?.stderr).toMatch(/BROKEN: account \d+: cached balance 5007/);
     await t.db.execute(sql`update accounts set balance = balance - 7 where kind = 'wallet'`);
+  });
+
+  it('spreads credits over the clearing sub-accounts, whose sum is what Paystack owes', async () => {
+    const bob = await t.createUser();
+    for (let i = 0; i < 48; i++) await fundWallet(t.db, bob.id, 100);
+    const rows = await queryRows<{ code: string; balance: string }>(
+      t.db,
+      sql`select system_code as code, balance from accounts where system_code like 'paystack:clearing:%'`,
+    );
+    expect(rows).toHaveLength(16);
+    // 49 credits over 16 sub-accounts by reference hash: all on one would take a broken chooser.
+    expect(rows.filter((row) => BigInt(row.balance) < 0n).length).toBeGreaterThan(8);
+    const report = await checkLedger(t.db);
+    expect(report.ok).toBe(true);
+    expect(report.totals.clearingBalance).toBe(-9_800n);
+    expect(rows.reduce((sum, row) => sum + BigInt(row.balance), 0n)).toBe(-9_800n);
   });
 });

@@ -29,7 +29,7 @@ export interface LedgerReport {
  * every transaction has two or more entries summing to zero; every cached balance equals the sum
  * of its entries and the last entry's balance_after; no wallet is below zero; all balances sum to
  * zero; the held (in-flight) account holds exactly what pending withdrawals took; wallets plus
- * held money equal minus the clearing account, and equal successful deposits minus what was
+ * held money equal minus the clearing sub-accounts' sum, and equal successful deposits minus what was
  * withdrawn.
  * Each check reports at most 20 offenders.
  */
@@ -128,7 +128,7 @@ async function readTotals(tx: Queryable): Promise<LedgerReport['totals'] & { all
     tx,
     sql`select (select count(*) from ledger_transactions) as transactions,
                (select coalesce(sum(balance), 0) from accounts where kind = 'wallet') as wallet_sum,
-               (select coalesce(sum(balance), 0) from accounts where system_code = 'paystack:clearing') as clearing,
+               (select coalesce(sum(balance), 0) from accounts where system_code like 'paystack:clearing:%') as clearing,
                (select coalesce(sum(balance), 0) from accounts) as all_sum,
                (select coalesce(sum(balance), 0) from accounts where system_code = 'withdrawals:in_flight') as in_flight,
                (select coalesce(sum(amount), 0) from deposits where status = 'success') as deposits,
@@ -153,8 +153,8 @@ async function readTotals(tx: Queryable): Promise<LedgerReport['totals'] & { all
 
 /**
  * Money is conserved: all balances sum to zero; held money is what pending withdrawals took; no
- * debt account is above zero; and wallets plus held money less debts are what the clearing account
- * owes, and what deposits brought minus what withdrawals and refunds took out.
+ * debt account is above zero; and wallets plus held money less debts are what the clearing sub-accounts
+ * together owe, and what deposits brought minus what withdrawals and refunds took out.
  */
 function totalsProblems(totals: LedgerReport['totals'], allBalancesSum: bigint): string[] {
   const {
@@ -180,7 +180,7 @@ function totalsProblems(totals: LedgerReport['totals'], allBalancesSum: bigint):
     problems.push(`debt accounts are ${-debts} above zero: the service owes a wallet through one`);
   if (customerMoney !== -clearingBalance) {
     problems.push(
-      `wallets (${walletBalanceSum}) and held money (${inFlightBalance}) less debts (${debts}) total ${customerMoney} but the clearing account is ${clearingBalance}`,
+      `wallets (${walletBalanceSum}) and held money (${inFlightBalance}) less debts (${debts}) total ${customerMoney} but the clearing sub-accounts sum to ${clearingBalance}`,
     );
   }
   const expected = successfulDeposits - withdrawn - refunded;

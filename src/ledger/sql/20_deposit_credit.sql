@@ -3,9 +3,10 @@
 --
 -- Guarantees: in one statement, posts wallet +amount / Paystack clearing account -amount through
 -- ledger_post, with the deposit's reference as the ledger reference, and links the deposit to
--- that ledger transaction. The caller claims the deposit first (status 'success') in the same
--- transaction and calls this right before COMMIT, so the clearing account's row lock, which every
--- credit queues for, is held for this statement and the commit only. A deposit is credited at
+-- that ledger transaction. The clearing sub-account is the reference's (clearing_account). The
+-- caller claims the deposit first (status 'success') in the same transaction and calls this right
+-- before COMMIT, so the sub-account's row lock, which other credits on it queue for, is held for
+-- this statement and the commit only. A deposit is credited at
 -- most once: the link is checked here, and the reference is unique in the ledger.
 --
 -- It records `deposit.succeeded` in the outbox (outbox_emit) with the deposit as its status
@@ -34,7 +35,7 @@ BEGIN
     RAISE EXCEPTION 'deposit_credit: deposit % is not a claimed, uncredited deposit with a wallet', p_deposit_id
       USING ERRCODE = 'WL006';
   END IF;
-  SELECT id INTO STRICT v_clearing FROM accounts WHERE system_code = 'paystack:clearing';
+  v_clearing := clearing_account(v_reference);
 
   -- DISTINCT reads every row ledger_post returns (one per entry, all of one transaction).
   SELECT DISTINCT p.transaction_id INTO STRICT v_transaction_id

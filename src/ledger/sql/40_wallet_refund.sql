@@ -6,8 +6,8 @@
 -- shortfall), and freezes the wallet. Partial refunds of one deposit are separate keys; together
 -- they never exceed the deposit.
 --
--- Guarantees: the deposit row is locked first, then the clearing account and the wallet in
--- ascending id order (the order ledger_post uses), so the wallet's balance cannot change between
+-- Guarantees: the deposit row is locked first, then the clearing sub-account (the refund key's,
+-- clearing_account) and the wallet in ascending id order (the order ledger_post uses), so the wallet's balance cannot change between
 -- reading it and debiting it, and concurrent refunds, transfers and credits queue rather than
 -- deadlock. A key seen before is a `duplicate` and moves nothing.
 --
@@ -58,10 +58,11 @@ BEGIN
       USING ERRCODE = 'WL010';
   END IF;
 
-  SELECT id INTO STRICT v_clearing FROM accounts WHERE system_code = 'paystack:clearing';
-  -- The clearing account was made by the first migration, before any wallet: its id is smaller.
-  PERFORM 1 FROM accounts WHERE id = v_clearing FOR UPDATE;
-  SELECT least(balance, p_amount) INTO STRICT taken FROM accounts WHERE id = v_wallet.account_id FOR UPDATE;
+  v_clearing := clearing_account('refund:' || p_refund_key);
+  -- Sub-accounts 1 to 15 were made after the first wallets: their ids may be either side.
+  PERFORM 1 FROM accounts WHERE id = least(v_clearing, v_wallet.account_id) FOR UPDATE;
+  PERFORM 1 FROM accounts WHERE id = greatest(v_clearing, v_wallet.account_id) FOR UPDATE;
+  SELECT least(balance, p_amount) INTO STRICT taken FROM accounts WHERE id = v_wallet.account_id;
   shortfall := p_amount - taken;
   IF shortfall > 0 AND v_wallet.debt_account_id IS NULL THEN
     INSERT INTO accounts (kind, system_code) VALUES ('system', 'debt:' || v_wallet.wallet_number)
