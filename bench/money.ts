@@ -1,5 +1,5 @@
-// After the load: no money was created or lost. Wallets hold exactly the successful deposits,
-// and every ledger invariant (`npm run ledger:check`) holds.
+// After the load: no money was created or lost. Wallets hold exactly the successful deposits less
+// what withdrawals paid out or still hold, and every ledger invariant (`npm run ledger:check`) holds.
 import pg from 'pg';
 import { openPostgres } from '../src/db/client.ts';
 import { checkLedger, type LedgerReport } from '../src/ledger/check.ts';
@@ -54,15 +54,18 @@ export async function checkMoney(walletDbUrl: string): Promise<MoneyReport> {
   } finally {
     await database.close();
   }
-  const ok = walletSumKobo === depositSumKobo && ledger.ok;
+  const expected = depositSumKobo - ledger.totals.withdrawn - ledger.totals.inFlightBalance;
+  const ok = walletSumKobo === expected && ledger.ok;
   return { walletSumKobo, depositSumKobo, credited, transfers, ledger, ok };
 }
 
 export function printMoney(money: MoneyReport): void {
   const { walletSumKobo, depositSumKobo, credited, transfers, ledger } = money;
-  const conserved = walletSumKobo === depositSumKobo;
+  const { withdrawn, inFlightBalance } = ledger.totals;
+  const conserved = walletSumKobo === depositSumKobo - withdrawn - inFlightBalance;
   console.log(
-    `money: wallets hold ${walletSumKobo} kobo; successful deposits ${depositSumKobo} kobo (${credited} credited); ` +
+    `money: wallets hold ${walletSumKobo} kobo; successful deposits ${depositSumKobo} kobo (${credited} credited) ` +
+      `less ${withdrawn} paid out and ${inFlightBalance} held by withdrawals; ` +
       `${transfers} transfers posted: ${conserved ? 'conserved' : 'NOT CONSERVED'}`,
   );
   console.log(

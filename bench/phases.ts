@@ -18,6 +18,7 @@ import {
   PHASES,
   TRANSFER_FLOOR,
   WEBHOOK_DEPOSIT_KOBO,
+  WITHDRAWAL_KOBO,
 } from './settings.ts';
 import { type BenchUser, pickPair, pickUser } from './users.ts';
 import { startWebhookReceiver } from './webhook-receiver.ts';
@@ -47,6 +48,26 @@ export function walletRequests(users: readonly BenchUser[]): WalletRequests {
       method: 'GET',
       path: '/wallet/balance',
       setupRequest: (request) => ({ ...request, headers: { 'x-api-key': pickUser(users).apiKey } }),
+    },
+  };
+}
+
+/**
+ * Withdrawals of WITHDRAWAL_KOBO to the user's saved account, by API key: the hold, the call to
+ * the simulator's `POST /transfer`, and, outside the request, its `transfer.success` webhook. A
+ * user with 5 pending (SPEC's cap) gets `409`, counted among the non-2xx.
+ */
+function withdrawalRequest(users: readonly BenchUser[]): AutocannonRequest {
+  return {
+    method: 'POST',
+    path: '/wallet/withdrawals',
+    setupRequest: (request) => {
+      const user = pickUser(users);
+      return {
+        ...request,
+        headers: { 'content-type': 'application/json', 'x-api-key': user.apiKey },
+        body: JSON.stringify({ bank_account_id: user.bankAccountId, amount: WITHDRAWAL_KOBO }),
+      };
     },
   };
 }
@@ -206,6 +227,10 @@ export async function servicePhases(
     phases.push(...(await webhookPhases(service, users, paystackSecretKey, transferRps)));
   }
   if (PHASES.has('outbox')) phases.push(await outboxPhase(service, users, requests));
+  if (PHASES.has('withdrawals')) {
+    console.log(`bench: withdrawals ${during}`);
+    phases.push(await load(service, 'withdrawals', withdrawalRequest(users), { durationS: DURATION_S }));
+  }
   return phases;
 }
 

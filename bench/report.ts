@@ -138,12 +138,14 @@ export function printTargets(
   const service = phases.filter((p) => !FLOOR_PHASES.includes(p.name));
   const transfer = servicePhase(phases, 'transfers');
   const balance = servicePhase(phases, 'balance');
+  const webhooks = servicePhase(phases, 'webhooks');
   const loadPhases = service.filter((p) => !p.name.includes('setup'));
   const all5xx = service.reduce((sum, p) => sum + p.n5xx, 0);
   const peakRss = Math.max(serviceOverallPeakMib, ...service.map((p) => p.peakRssMib));
   printTargetRows([
     ratioTarget('transfers / pgbench tpcb-like', transfer?.rps, pgbench.tpcb?.tps, TARGETS.transferRatio),
     ratioTarget('balance / pgbench select-only', balance?.rps, pgbench.select?.tps, TARGETS.balanceRatio),
+    ratioTarget('webhook credits / transfers', webhooks?.rps, transfer?.rps, TARGETS.webhookRatio),
     {
       target: `p99 of transfers < ${TARGETS.transferP99Ms} ms`,
       measured: transfer ? `${fmt(transfer.p99)} ms` : '',
@@ -161,6 +163,11 @@ export function printTargets(
     },
   ]);
   printYardsticks(phases, transfer, balance, pgbench);
+  for (const name of ['transfers (webhooks on)', 'withdrawals']) {
+    const measured = measuredRatio(servicePhase(phases, name)?.rps, transfer?.rps);
+    if (measured !== undefined)
+      console.log(`  ${'figure'.padEnd(12)} ${`${name} / transfers`.padEnd(44)} ${measured.text}`);
+  }
 }
 
 function printYardsticks(

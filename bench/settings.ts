@@ -13,12 +13,23 @@ export const WEBHOOK_DEPOSIT_KOBO = 10_000;
 /** Bounds on how many deposits are prepared for the webhook phase (each is delivered once). */
 export const MIN_WEBHOOK_DEPOSITS = 1_000;
 export const MAX_WEBHOOK_DEPOSITS = 100_000;
+/** ₦1,000, each withdrawal of the withdrawals phase (the fee is added on top). */
+export const WITHDRAWAL_KOBO = 100_000;
+/**
+ * How long the bench's Paystack simulator waits before its transfer webhook: short, so the 5
+ * pending withdrawals a user may have (SPEC) turn over quickly and the phase measures the
+ * withdrawal path rather than that cap.
+ */
+export const TRANSFER_WEBHOOK_DELAY_MS = 20;
 /** autocannon's per-request timeout, seconds: far above any healthy latency here. */
 export const REQUEST_TIMEOUT_S = 10;
 
+/** Issue #15's targets. */
 export const TARGETS = {
-  transferRatio: 0.5,
+  transferRatio: 0.7,
   balanceRatio: 0.3,
+  /** Webhook credits per second as a share of transfers per second. */
+  webhookRatio: 0.8,
   transferP99Ms: 50,
   rssMib: 150,
 };
@@ -28,13 +39,22 @@ export const TRANSFER_FLOOR = 'transfers floor (bare Node + pg)';
 export const BALANCE_FLOOR = 'balance floor (bare Node + pg)';
 export const FLOOR_PHASES: readonly string[] = [TRANSFER_FLOOR, BALANCE_FLOOR];
 
-export type PhaseName = 'liveness' | 'transfers' | 'balance' | 'webhooks' | 'outbox' | 'floor' | 'pgbench';
+export type PhaseName =
+  | 'liveness'
+  | 'transfers'
+  | 'balance'
+  | 'webhooks'
+  | 'outbox'
+  | 'withdrawals'
+  | 'floor'
+  | 'pgbench';
 const ALL_PHASES: readonly PhaseName[] = [
   'liveness',
   'transfers',
   'balance',
   'webhooks',
   'outbox',
+  'withdrawals',
   'floor',
   'pgbench',
 ];

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { freePort } from '../harness/free-port.ts';
 import { type OidcClient, oidcProvider } from '../src/dev/oidc-provider.ts';
 import { paystackSimulator } from '../src/dev/paystack/simulator.ts';
+import { TRANSFER_WEBHOOK_DELAY_MS } from './settings.ts';
 
 export interface StandIns {
   issuer: string;
@@ -34,6 +35,7 @@ export async function startStandIns(options: {
     secretKey: options.paystackSecretKey,
     // The bench signs and sends its own webhooks; the simulator's Pay button is never pressed.
     webhookUrl: options.webhookUrl,
+    transferWebhookDelayMs: TRANSFER_WEBHOOK_DELAY_MS,
   });
   const paystackUrl = await paystack.listen({ port: 0, host: '127.0.0.1' });
   return {

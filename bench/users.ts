@@ -8,6 +8,8 @@ import { FUNDING_KOBO, USERS } from './settings.ts';
 
 export interface BenchUser extends SignedInUser {
   apiKey: string;
+  /** A saved bank account (the simulator resolves any 10-digit number), for the withdrawals phase. */
+  bankAccountId: string;
 }
 
 /** Two different users at random: a transfer's sender and recipient. */
@@ -49,11 +51,20 @@ export async function createUsers(service: ServiceProcess, paystackSecretKey: st
       {
         method: 'POST',
         headers: { authorization: `Bearer ${signedIn.accessToken}` },
-        body: { name: 'bench', permissions: ['deposit', 'transfer', 'read'], expiry: '1D' },
+        body: { name: 'bench', permissions: ['deposit', 'transfer', 'read', 'withdraw'], expiry: '1D' },
       },
       201,
     );
-    const user: BenchUser = { ...signedIn, apiKey: key.api_key };
+    const account = await requestJson<{ id: string }>(
+      `${service.url}/wallet/bank-accounts`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${signedIn.accessToken}` },
+        body: { bank_code: '058', account_number: String(1_000_000_000 + i) },
+      },
+      201,
+    );
+    const user: BenchUser = { ...signedIn, apiKey: key.api_key, bankAccountId: account.id };
     await fund(service, user, paystackSecretKey);
     users.push(user);
   }
