@@ -46,6 +46,7 @@ const DOMAIN = [
   'ledger/',
   'paystack/',
   'idempotency/',
+  'observability/',
   'errors.ts',
 ];
 /** The HTTP edge, which the domain never reaches into. */
@@ -67,7 +68,7 @@ const RULES: readonly ImportRule[] = [
     kinds: ['static'],
   },
   {
-    rule: 'the domain (auth, db, deposits, withdrawals, refunds, inbound, reconciler, notifications, ops, ledger, paystack, idempotency, errors) never imports http/ or routes/',
+    rule: 'the domain (auth, db, deposits, withdrawals, refunds, inbound, reconciler, notifications, ops, ledger, paystack, idempotency, observability, errors) never imports http/ or routes/',
     from: within(DOMAIN),
     to: within(HTTP_EDGE),
     kinds: ['static', 'dynamic'],

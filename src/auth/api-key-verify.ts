@@ -1,14 +1,19 @@
 import { eq, sql } from 'drizzle-orm';
 import { preparedPerDatabase, type Queryable } from '../db/client.ts';
-import { apiKeys } from '../db/schema.ts';
+import { accounts, apiKeys, wallets } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { debtAccounts, WALLET_COLUMNS, walletFromRow } from '../ledger/wallets.ts';
 import { hashApiKey, isWellFormedApiKey } from './api-key-format.ts';
 import type { Permission, Principal } from './permissions.ts';
 
 /** `last_used_at` is informational: refreshing it at most this often keeps reads free of writes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** Runs on every request made with an API key, so it is prepared once. */
+/**
+ * Runs on every request made with an API key, so it is prepared once. It reads the owner's wallet
+ * in the same statement: a keyed balance read is then one round trip, and a revoked key is still
+ * refused at once, on every instance, as nothing is cached.
+ */
 const apiKeyByHash = preparedPerDatabase((db) =>
   db
     .select({
@@ -18,8 +23,12 @@ const apiKeyByHash = preparedPerDatabase((db) =>
       expiresAt: apiKeys.expiresAt,
       revokedAt: apiKeys.revokedAt,
       lastUsedAt: apiKeys.lastUsedAt,
+      ...WALLET_COLUMNS,
     })
     .from(apiKeys)
+    .leftJoin(wallets, eq(wallets.userId, apiKeys.userId))
+    .leftJoin(accounts, eq(accounts.id, wallets.accountId))
+    .leftJoin(debtAccounts, eq(debtAccounts.id, wallets.debtAccountId))
     .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
     .prepare('api_key_by_hash'),
 );
@@ -45,10 +54,12 @@ export async function resolveApiKey(db: Queryable, key: string, now = new Date()
         sql`${apiKeys.id} = ${row.id} and (${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${now})`,
       );
   }
+  const wallet = walletFromRow(row);
   return {
     via: 'api_key',
     userId: row.userId,
     apiKeyId: row.id,
     permissions: row.permissions as Permission[],
+    ...(wallet === undefined ? {} : { wallet }),
   };
 }

@@ -1,7 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
-import { preparedPerDatabase, type Queryable } from '../db/client.ts';
-import { users } from '../db/schema.ts';
+import type { Queryable } from '../db/client.ts';
 import { AppError } from '../errors.ts';
+import { findWalletByUser } from '../ledger/wallets.ts';
 import { API_KEY_PREFIX } from './api-key-format.ts';
 import { resolveApiKey } from './api-key-verify.ts';
 import { verifyAccessToken } from './jwt.ts';
@@ -21,15 +20,6 @@ export interface AuthenticationPolicy {
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
-
-/** Runs on every request made with a token, so it is prepared once; a primary-key probe. */
-const userExists = preparedPerDatabase((db) =>
-  db
-    .select({ id: users.id })
-    .from(users)
-    .where(eq(users.id, sql.placeholder('userId')))
-    .prepare('user_exists'),
-);
 
 /**
  * The principal behind a protected route's credentials (a Bearer JWT or an `x-api-key`), checked
@@ -71,10 +61,12 @@ export async function authenticate(
       );
     }
     const userId = await verifyAccessToken(token, deps.jwtSecret);
-    // Every route, not each domain call, must refuse a deleted user's still-valid token.
-    const [user] = await userExists(deps.db).execute({ userId });
-    if (!user) throw signedInUserGone();
-    return { via: 'jwt', userId };
+    // Every route, not each domain call, must refuse a deleted user's still-valid token. Every
+    // user has a wallet from the first sign-in: reading it is that check, and a balance read then
+    // needs no second query.
+    const wallet = await findWalletByUser(deps.db, userId);
+    if (!wallet) throw signedInUserGone();
+    return { via: 'jwt', userId, wallet };
   }
   throw new AppError('unauthenticated', 'Send a Bearer token or an x-api-key header');
 }

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { signedInUserGone } from '../auth/permissions.ts';
+import { type Principal, signedInUserGone } from '../auth/permissions.ts';
 import { preparedPerDatabase, type Queryable } from '../db/client.ts';
 import { accounts, wallets } from '../db/schema.ts';
 import { invariant } from '../errors.ts';
@@ -43,19 +43,44 @@ export async function openWallet(tx: Queryable, userId: string): Promise<Wallet>
   throw new Error(`No free wallet number after ${MAX_WALLET_NUMBER_ATTEMPTS} attempts`);
 }
 
-const debtAccounts = alias(accounts, 'debt');
+/** The wallet's debt account, joined as `debt`; see `WALLET_COLUMNS`. */
+export const debtAccounts = alias(accounts, 'debt');
 
-/** Behind every balance read, so it is prepared once. */
+/**
+ * What a read of a wallet selects, from `wallets` joined to its `accounts` row and left-joined to
+ * `debtAccounts`: shared with the credential checks that read the wallet in the same statement.
+ */
+export const WALLET_COLUMNS = {
+  accountId: wallets.accountId,
+  walletNumber: wallets.walletNumber,
+  balance: accounts.balance,
+  frozenAt: wallets.frozenAt,
+  // A debt account's balance is minus what the wallet owes.
+  debtBalance: debtAccounts.balance,
+};
+
+/** A row of `WALLET_COLUMNS` as a Wallet; undefined when the left join found no wallet. */
+export function walletFromRow(row: {
+  accountId: bigint | null;
+  walletNumber: string | null;
+  balance: bigint | null;
+  frozenAt: Date | null;
+  debtBalance: bigint | null;
+}): Wallet | undefined {
+  if (row.accountId === null || row.walletNumber === null || row.balance === null) return undefined;
+  return {
+    accountId: row.accountId,
+    walletNumber: row.walletNumber,
+    balance: row.balance,
+    frozen: row.frozenAt !== null,
+    debt: row.debtBalance === null ? 0n : -row.debtBalance,
+  };
+}
+
+/** Behind every signed-in request (it is also the check that the user still exists), so it is prepared once. */
 const walletByUser = preparedPerDatabase((db) =>
   db
-    .select({
-      accountId: wallets.accountId,
-      walletNumber: wallets.walletNumber,
-      balance: accounts.balance,
-      frozenAt: wallets.frozenAt,
-      // A debt account's balance is minus what the wallet owes.
-      debtBalance: debtAccounts.balance,
-    })
+    .select(WALLET_COLUMNS)
     .from(wallets)
     .innerJoin(accounts, eq(accounts.id, wallets.accountId))
     .leftJoin(debtAccounts, eq(debtAccounts.id, wallets.debtAccountId))
@@ -65,14 +90,7 @@ const walletByUser = preparedPerDatabase((db) =>
 
 export async function findWalletByUser(db: Queryable, userId: string): Promise<Wallet | undefined> {
   const [row] = await walletByUser(db).execute({ userId });
-  if (!row) return undefined;
-  return {
-    accountId: row.accountId,
-    walletNumber: row.walletNumber,
-    balance: row.balance,
-    frozen: row.frozenAt !== null,
-    debt: row.debtBalance === null ? 0n : -row.debtBalance,
-  };
+  return row === undefined ? undefined : walletFromRow(row);
 }
 
 /**
@@ -83,4 +101,12 @@ export async function getWalletOfUser(db: Queryable, userId: string): Promise<Wa
   const wallet = await findWalletByUser(db, userId);
   if (!wallet) throw signedInUserGone();
   return wallet;
+}
+
+/**
+ * The principal's wallet: as its credentials' check read it in the same statement, or else read
+ * now. Throws `401 invalid_token` like `getWalletOfUser`.
+ */
+export async function getWalletOfPrincipal(db: Queryable, principal: Principal): Promise<Wallet> {
+  return principal.wallet ?? getWalletOfUser(db, principal.userId);
 }

@@ -5,7 +5,7 @@ import { replyWithOutcome, requestIdempotency } from '../http/idempotent-reply.t
 import { IDEMPOTENCY_KEY_PATTERN, runIdempotent, type StoredResponse } from '../idempotency/store.ts';
 import { DEFAULT_PAGE_SIZE, listWalletHistory, MAX_PAGE_SIZE } from '../ledger/history.ts';
 import { type TransferResult, transfer } from '../ledger/transfer.ts';
-import { getWalletOfUser } from '../ledger/wallets.ts';
+import { getWalletOfPrincipal } from '../ledger/wallets.ts';
 import { countPosting } from '../observability/metrics.ts';
 
 /** SPEC: a request amount is a JSON integer from 1 kobo to ₦1bn. */
@@ -120,7 +120,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
     '/wallet/balance',
     { config: { auth: { allowApiKey: true, permission: 'read' } }, schema: balanceSchema },
     async (request) => {
-      const wallet = await getWalletOfUser(db, principalOf(request).userId);
+      const wallet = await getWalletOfPrincipal(db, principalOf(request));
       return {
         balance: Number(wallet.balance),
         currency: 'NGN' as const,
@@ -154,7 +154,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
     { config: { auth: { allowApiKey: true, permission: 'read' } }, schema: historySchema },
     async (request, reply) => {
       const limit = request.query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(request.query.limit);
-      const wallet = await getWalletOfUser(db, principalOf(request).userId);
+      const wallet = await getWalletOfPrincipal(db, principalOf(request));
       const page = await listWalletHistory(db, wallet.accountId, { limit, cursor: request.query.cursor });
       if (page.nextCursor) {
         const next = new URLSearchParams({ limit: String(limit), cursor: page.nextCursor });

@@ -1,0 +1,91 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeyAt } from './support/api-keys.ts';
+import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
+import { onPostgres } from './support/database.ts';
+import { expectProblem, json } from './support/http.ts';
+import { fundWallet } from './support/ledger.ts';
+
+// Issue #15, item 5: a keyed balance read is one round trip to PostgreSQL (the key's check and the
+// wallet in one statement), with no cache that could let a revoked key through.
+
+let t: TestApp;
+let alice: TestUser;
+let bob: TestUser;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  alice = await t.createUser();
+  bob = await t.createUser();
+  await fundWallet(t.db, alice.id, 10_000);
+});
+afterAll(() => t.close());
+
+/** The text of a statement as node-postgres receives it: a string, or a config object with `text`. */
+function statementText(query: unknown): string {
+  if (typeof query === 'string') return query;
+  return typeof query === 'object' && query !== null && 'text' in query ? String(query.text) : '';
+}
+
+/**
+ * The statements the service sent to PostgreSQL while `request` ran, leaving out those of the
+ * app's background workers (outgoing webhooks, reconciler), which run in this process too.
+ */
+async function statementsDuring(
+  request: () => Promise<Response>,
+): Promise<{ response: Response; statements: string[] }> {
+  const original = pg.Client.prototype.query;
+  const statements: string[] = [];
+  pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
+    const text = statementText(args[0]);
+    if (!/webhook_deliveries|outbox_events|"deposits"|withdrawals/.test(text)) statements.push(text);
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    const response = await request();
+    await response.clone().arrayBuffer();
+    return { response, statements };
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+}
+
+describe.skipIf(!onPostgres)('round trips to PostgreSQL', () => {
+  it('a balance read is one statement, by API key and by token, and shows the balance as it is', async () => {
+    const key: string = (await createKeyAt(t.url, alice, { permissions: ['read', 'transfer'] })).api_key;
+    const byKey = () => fetch(`${t.url}/wallet/balance`, { headers: { 'x-api-key': key } });
+    // The key's first use records last_used_at (at most once a minute): a write, outside this count.
+    expect((await byKey()).status).toBe(200);
+
+    const keyed = await statementsDuring(byKey);
+    expect(keyed.response.status).toBe(200);
+    expect(keyed.statements, keyed.statements.join('\n---\n')).toHaveLength(1);
+
+    const signedIn = await statementsDuring(() => fetch(`${t.url}/wallet/balance`, { headers: alice.auth }));
+    expect(signedIn.statements, signedIn.statements.join('\n---\n')).toHaveLength(1);
+    expect((await json(signedIn.response)).balance).toBe(10_000);
+
+    // The read is the state after the last commit, not something remembered from an earlier request.
+    const sent = await fetch(`${t.url}/wallet/transfer`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ wallet_number: bob.walletNumber, amount: 2_500 }),
+    });
+    expect(sent.status).toBe(200);
+    expect((await json(await byKey())).balance).toBe(7_500);
+  });
+
+  it('refuses a revoked key on the very next request', async () => {
+    const created = await createKeyAt(t.url, alice, { permissions: ['read'] });
+    const key: string = created.api_key;
+    expect((await fetch(`${t.url}/wallet/balance`, { headers: { 'x-api-key': key } })).status).toBe(200);
+    expect(
+      (await fetch(`${t.url}/keys/${created.id}`, { method: 'DELETE', headers: alice.auth })).status,
+    ).toBe(204);
+    await expectProblem(
+      await fetch(`${t.url}/wallet/balance`, { headers: { 'x-api-key': key } }),
+      401,
+      'api_key_revoked',
+    );
+  });
+});
