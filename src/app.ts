@@ -2,12 +2,13 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AuthenticationPolicy } from './auth/authenticate.ts';
 import { createGoogleSignIn, type GoogleSignIn } from './auth/google.ts';
 import type { Principal } from './auth/permissions.ts';
 import type { Config } from './config.ts';
-import type { DatabaseHandle } from './db/client.ts';
+import { type Database, type DatabaseHandle, queryRows } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
 import {
   BODY_LIMIT_BYTES,
@@ -112,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMetricsRoute(app, {
     token: deps.config.metricsToken,
     pool: () => deps.database.poolFigures(),
+    lockWaits: deps.database.driver === 'postgres' ? () => countLockWaits(deps.database.db) : undefined,
     webhooks: () => worker.metrics(),
   });
 
@@ -150,6 +152,16 @@ function registerWebhookWorker(app: FastifyInstance, deps: AppDeps): WebhookWork
   app.decorate('webhookWorker', worker);
   app.addHook('onClose', () => worker.stop());
   return worker;
+}
+
+/** Sessions of the service's database (PostgreSQL) waiting for a lock now. */
+async function countLockWaits(db: Database): Promise<number> {
+  const [row] = await queryRows<{ waiting: number }>(
+    db,
+    sql`select count(*)::int as waiting from pg_stat_activity
+         where datname = current_database() and wait_event_type = 'Lock'`,
+  );
+  return row?.waiting ?? 0;
 }
 
 /** Fastify with request ids and every error, the router's own included, as problem details. */

@@ -218,8 +218,10 @@ describe('GET /metrics', () => {
     if (onPostgres) {
       expect(sample(text, 'wallet_db_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);
       expect(text).toMatch(/^wallet_db_pool_connections\{state="waiting"\} \d+$/m);
+      expect(text).toMatch(/^wallet_db_lock_waits \d+$/m);
     } else {
       expect(text).not.toContain('wallet_db_pool_connections{');
+      expect(text).not.toMatch(/^wallet_db_lock_waits \d/m);
     }
   });
 

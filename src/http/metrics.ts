@@ -12,6 +12,8 @@ export interface AppMetricSources {
   /** METRICS_TOKEN; without it only loopback requests are answered. */
   token: string | undefined;
   pool: () => PoolFigures | undefined;
+  /** Sessions of this database waiting for a lock now; absent where it cannot be known (PGlite). */
+  lockWaits: (() => Promise<number>) | undefined;
   webhooks: () => Promise<WebhookMetrics>;
 }
 
@@ -66,6 +68,18 @@ function appRegistry(sources: AppMetricSources): Registry {
       this.set({ state: 'waiting' }, figures.waiting);
     },
   });
+
+  const { lockWaits } = sources;
+  if (lockWaits !== undefined) {
+    new Gauge({
+      name: 'wallet_db_lock_waits',
+      help: "Sessions on the service's database waiting for a lock at the time of the scrape (every instance's)",
+      registers: [registry],
+      async collect() {
+        this.set(await lockWaits());
+      },
+    });
+  }
 
   let latest: Promise<WebhookMetrics> | undefined;
   // One read of the worker per scrape, shared by the figures below.
