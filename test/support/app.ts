@@ -70,7 +70,7 @@ export async function startTestApp(
   options: {
     env?: Record<string, string>;
     port?: number;
-    deps?: Pick<AppDeps, 'paystack' | 'logger' | 'webhooks'>;
+    deps?: Pick<AppDeps, 'paystack' | 'logger' | 'webhooks' | 'rateLimits'>;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
