@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../harness/free-port.ts';
 import { waitFor } from '../support/wait.ts';
@@ -26,6 +27,11 @@ export interface Haproxy {
   /** The configuration it runs, for the test output. */
   config: string;
   alive(): boolean;
+  /**
+   * HAProxy's counters (`show stat` on its stats socket), by `proxy/server`: e.g. `wretr` (retries
+   * on connection failure), `wredis` (requests sent to another server instead), `status`.
+   */
+  stats(): Promise<Map<string, Record<string, string>>>;
   stop(): Promise<void>;
 }
 
@@ -43,11 +49,12 @@ export interface Haproxy {
  *   answers the second attempt from the first;
  * - `X-Forwarded-For` with the client's address (`option forwardfor`), for `TRUST_PROXY`.
  */
-export function haproxyConfig(port: number, serverPorts: number[]): string {
+export function haproxyConfig(port: number, serverPorts: number[], statsSocket: string): string {
   const servers = serverPorts.map((serverPort, i) => `  server s${i + 1} 127.0.0.1:${serverPort} check`);
   return [
     'global',
     '  maxconn 4096',
+    `  stats socket ${statsSocket} mode 600 level user`,
     '',
     'defaults',
     '  mode http',
@@ -82,7 +89,8 @@ export function haproxyConfig(port: number, serverPorts: number[]): string {
  */
 export async function startHaproxy(binary: string, dir: string, serverPorts: number[]): Promise<Haproxy> {
   const port = await freePort();
-  const config = haproxyConfig(port, serverPorts);
+  const socket = join(dir, 'haproxy.sock');
+  const config = haproxyConfig(port, serverPorts, socket);
   const file = join(dir, 'haproxy.cfg');
   await writeFile(file, config);
   const check = spawnSync(binary, ['-c', '-q', '-f', file], { encoding: 'utf8' });
@@ -122,6 +130,7 @@ export async function startHaproxy(binary: string, dir: string, serverPorts: num
     events,
     config,
     alive,
+    stats: () => readStats(socket),
     async stop() {
       if (!alive()) return;
       child.kill('SIGTERM');
@@ -130,4 +139,25 @@ export async function startHaproxy(binary: string, dir: string, serverPorts: num
       clearTimeout(killer);
     },
   };
+}
+
+const STATS_TIMEOUT_MS = 5_000;
+
+async function readStats(socketPath: string): Promise<Map<string, Record<string, string>>> {
+  const socket = connect(socketPath);
+  socket.setTimeout(STATS_TIMEOUT_MS, () =>
+    socket.destroy(new Error('no answer from the HAProxy stats socket')),
+  );
+  socket.end('show stat\n');
+  let text = '';
+  for await (const chunk of socket) text += String(chunk);
+  const [header, ...rows] = text.split('\n').filter((line) => line.trim() !== '');
+  const names = (header ?? '').replace(/^# /, '').split(',');
+  const stats = new Map<string, Record<string, string>>();
+  for (const row of rows) {
+    const values = row.split(',');
+    const record = Object.fromEntries(names.map((name, i) => [name, values[i] ?? '']));
+    stats.set(`${record.pxname}/${record.svname}`, record);
+  }
+  return stats;
 }

@@ -378,6 +378,8 @@ describe.runIf(runs)('three instances behind HAProxy, one killed under load', ()
     expect((await sendFrom(other, `${lb.url}/wallet/balance`, badKey())).status).toBe(401);
 
     // ——— The figures ———
+    const stats = await lb.stats();
+    const counter = (row: string, name: string) => Number(stats.get(row)?.[name] ?? Number.NaN);
     const markedDown = lb.events.find((event) => event.at >= killedAt && /\bs2\b.* is DOWN/.test(event.line));
     const lastFailure = Math.max(...failures.map((attempt) => attempt.endedAt));
     const byStatus = new Map<string, number>();
@@ -403,7 +405,8 @@ describe.runIf(runs)('three instances behind HAProxy, one killed under load', ()
         `  retried: ${retried.length} transfers (${replayed} answered by replay of the committed first attempt, ` +
           `${retried.length - replayed} ran on retry), ${retriedDeliveries} webhook deliveries; ` +
           `most attempts for one request: ${Math.max(...transfers.map((t) => t.attempts.length), ...deliveries.map((d) => d.length))}`,
-        `  HAProxy marked s2 DOWN ${markedDown ? `${markedDown.at - killedAt} ms` : '(no line seen)'} after the kill; ` +
+        `  HAProxy: ${counter('instances/BACKEND', 'wredis')} requests it could not connect to s2 sent to another server; ` +
+          `marked s2 DOWN ${markedDown ? `${markedDown.at - killedAt} ms` : '(no line seen)'} after the kill; ` +
           `restart took ${restartedAt - restartStartedAt} ms, back UP ${(upLine()?.at ?? Number.NaN) - restartStartedAt} ms after the restart began`,
         `  exactly once: ${TRANSFERS} ledger transfers for ${TRANSFERS} keys, ${DEPOSITS} credits for ${DEPOSITS} deposits; ` +
           `wallets hold ${money?.wallets} kobo = deposits credited`,
