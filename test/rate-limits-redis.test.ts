@@ -259,6 +259,38 @@ describe.runIf(redisServerForTests())('when Redis goes away', () => {
     expect(JSON.stringify(logLines())).not.toContain(password);
   });
 
+  it('lets requests through when Redis hangs, each after the command timeout, and counts again when it answers', async () => {
+    const own = await startOwnRedis(`pw-${randomBytes(8).toString('hex')}`);
+    try {
+      const {
+        list: [a],
+        createUser,
+        logLines,
+      } = await instances(1, { REDIS_URL: own.url });
+      if (!a) throw new Error('one instance expected');
+      const user = await createUser();
+      for (let i = 0; i < 5; i++) expect((await balance(a.url, user.auth)).status).toBe(200);
+      await expectRateLimited(await balance(a.url, user.auth));
+
+      own.pause();
+      // The connection stays up and nothing answers: each count times out and the request goes on.
+      const hung = await Promise.all(Array.from({ length: 4 }, () => balance(a.url, user.auth)));
+      expect(hung.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+      const warnings = logLines().filter((line) => String(line.msg).startsWith('Redis unreachable'));
+      expect(warnings).toHaveLength(1);
+      expect(String(warnings[0]?.reason)).toMatch(/timed out/i);
+
+      own.resume();
+      // The counts survived the pause: the user is still over the limit, and that is noticed again.
+      await waitFor(async () => (await balance(a.url, user.auth)).status === 429);
+      expect(logLines().filter((line) => String(line.msg).startsWith('Redis reachable again'))).toHaveLength(
+        1,
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
   it('starts while Redis is down, serving, and counts once it comes up', async () => {
     const password = `pw-${randomBytes(8).toString('hex')}`;
     const own = await startOwnRedis(password);

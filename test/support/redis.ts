@@ -56,6 +56,10 @@ export interface OwnRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty), once it answers. */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers, as a hung server. */
+  pause(): void;
+  /** SIGCONT after `pause()`. */
+  resume(): void;
   /** Stops it for good and removes its directory. */
   close(): Promise<void>;
 }
@@ -108,6 +112,8 @@ export async function startOwnRedis(password: string): Promise<OwnRedis> {
     port,
     kill,
     start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async close() {
       await kill();
       await rm(dir, { recursive: true, force: true });
