@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { generateApiKey } from '../src/auth/api-key-format.ts';
@@ -204,7 +205,7 @@ describe('rate limits without Redis', () => {
   });
 });
 
-describe.runIf(redisServerForTests())('when Redis goes away', () => {
+describe.runIf(redisServerForTests())('with a Redis the test starts, kills and pauses', () => {
   let redis: OwnRedis | undefined;
   afterAll(async () => {
     await redis?.close();
@@ -287,6 +288,21 @@ describe.runIf(redisServerForTests())('when Redis goes away', () => {
         1,
       );
     } finally {
+      await own.close();
+    }
+  });
+
+  it('closes its connection when the app closes', async () => {
+    const own = await startOwnRedis(`pw-${randomBytes(8).toString('hex')}`);
+    const observer = new Redis(own.url, { commandTimeout: 2_000, maxRetriesPerRequest: 0 });
+    try {
+      const set = await startInstances(1, { REDIS_URL: own.url });
+      const clientNames = async () => String(await observer.call('CLIENT', 'LIST'));
+      expect(await clientNames()).toContain('name=wallet-rate-limit');
+      await set.close();
+      await waitFor(async () => !(await clientNames()).includes('name=wallet-rate-limit'));
+    } finally {
+      observer.disconnect();
       await own.close();
     }
   });
