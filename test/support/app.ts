@@ -70,7 +70,7 @@ export async function startTestApp(
   options: {
     env?: Record<string, string>;
     port?: number;
-    deps?: Pick<AppDeps, 'paystack' | 'logger' | 'webhooks' | 'rateLimits'>;
+    deps?: Pick<AppDeps, 'paystack' | 'logger' | 'webhooks'>;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
