@@ -66,6 +66,8 @@ export interface AppDeps {
   deadlines?: HttpDeadlines;
   /** Outgoing webhooks: a test's resolver for the URL guard, and a shorter poll of the worker. */
   webhooks?: { resolve?: Resolver; pollIntervalMs?: number };
+  /** A prefix of the rate limits' keys in Redis of the test's own, so tests never share counts. */
+  rateLimits?: { redisNamespace?: string };
 }
 
 /**
@@ -84,7 +86,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cookie);
   await registerOpenApi(app);
 
-  const countFailedApiKey = await registerRateLimits(app, deps.config.rateLimits);
+  const countFailedApiKey = await registerRateLimits(app, {
+    limits: deps.config.rateLimits,
+    redisUrl: deps.config.redisUrl,
+    redisNamespace: deps.rateLimits?.redisNamespace,
+  });
   registerAuthentication(app, { db: deps.database.db, jwtSecret: deps.config.jwtSecret, countFailedApiKey });
 
   await app.register(healthRoutes, { database: deps.database });
