@@ -83,7 +83,7 @@ export function WebhooksView() {
                     setNotice(`A webhook.test event is on its way to ${endpoint.url}.`);
                     setOpen(endpoint.id);
                   })}>Test</button>
-              <button type="button" class="secondary" aria-label=${`Rotate the secret of ${endpoint.url}`}
+              <button type="button" class="secondary" aria-label=${`Rotate secret of ${endpoint.url}`}
                 onClick=${() =>
                   run(async () => {
                     const { body } = await call('POST', `/webhooks/${endpoint.id}/rotate-secret`);
