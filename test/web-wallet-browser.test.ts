@@ -55,6 +55,24 @@ async function balanceShown(page: Page): Promise<string> {
   return ((await page.getByTestId('balance').textContent()) as string).trim();
 }
 
+/**
+ * Presses Tab until the focused element's text or label is `name`, as a keyboard user does, and
+ * checks that the focus is visible there (an outline). Throws when it is not reached in 40 presses.
+ */
+async function tabTo(page: Page, name: string): Promise<void> {
+  for (let presses = 0; presses < 40; presses++) {
+    await page.keyboard.press('Tab');
+    const focused = (await page.evaluate(
+      `(() => { const e = document.activeElement; return e ? [e.textContent.trim(), e.labels?.[0]?.textContent.trim() ?? '', getComputedStyle(e).outlineStyle] : ['', '', 'none']; })()`,
+    )) as [string, string, string];
+    if (focused[0] === name || focused[1] === name) {
+      expect(focused[2], `a visible focus on ${name}`).not.toBe('none');
+      return;
+    }
+  }
+  throw new Error(`Tab never reached ${name}`);
+}
+
 interface AxeViolation {
   id: string;
   impact: string | null;
@@ -91,7 +109,7 @@ async function scanAndShoot(page: Page, name: string): Promise<void> {
 
 describe('the web wallet in a browser', () => {
   it.skipIf(!hasChromium)(
-    'signs in, deposits, sends (once on a double click), withdraws, manages keys, refuses CSRF, and passes axe',
+    'signs in, deposits, sends (once on a double click, and by keyboard alone), withdraws, manages keys, refuses CSRF, passes axe',
     async () => {
       // As `npm start` with no configuration: dev sign-in, Paystack simulator, embedded database.
       service = await startServiceProcess({ env: { DATA_DIR: dataDir } });
@@ -233,6 +251,25 @@ describe('the web wallet in a browser', () => {
       await elsewhere.close();
       expect(await balanceShown(page)).toBe('₦269.50');
       expect(await balanceShown(bobPage)).toBe('₦120.50');
+
+      // Keyboard alone: Bob pays ₦20.50 back with Tab, typing and Enter.
+      await bobPage.goto(`${origin}/#/`);
+      await bobPage.reload();
+      await bobPage.getByRole('heading', { name: 'Wallet', level: 1 }).waitFor();
+      await tabTo(bobPage, 'Send');
+      await bobPage.keyboard.press('Enter');
+      await bobPage.getByRole('heading', { name: 'Send money', level: 1 }).waitFor();
+      await tabTo(bobPage, 'Recipient’s wallet number');
+      await bobPage.keyboard.type(aliceWallet);
+      await bobPage.keyboard.press('Tab');
+      await bobPage.keyboard.type('20.50');
+      await bobPage.keyboard.press('Enter');
+      await bobPage.getByRole('heading', { name: 'Confirm the payment' }).waitFor();
+      await tabTo(bobPage, 'Send');
+      await bobPage.keyboard.press('Enter');
+      await bobPage.getByRole('heading', { name: 'Money sent' }).waitFor();
+      expect(await balanceShown(bobPage)).toBe('₦100.00');
+      expect(await balanceShown(page)).toBe('₦290.00');
 
       // Every page the journey used came from the service's own origin (the cross-origin probe
       // above aside, which is the service too, under its other name).
