@@ -1,8 +1,10 @@
+import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../harness/free-port.ts';
 import { csrfTokenOf } from '../src/auth/session.ts';
 import { users, wallets } from '../src/db/schema.ts';
+import { loggerOptions } from '../src/http/logging.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { expectProblem, json } from './support/http.ts';
 import { fundWallet } from './support/ledger.ts';
@@ -22,6 +24,10 @@ const SESSION = 'wallet_session';
 
 let t: TestApp;
 let provider: TestOidcProvider;
+/** Everything the app logs, at its most verbose, to show no session or CSRF token is in it. */
+let log = '';
+/** Every session token and CSRF token the tests send or receive. */
+const secretsSeen = new Set<string>();
 
 beforeAll(async () => {
   const port = await freePort();
@@ -36,6 +42,17 @@ beforeAll(async () => {
       GOOGLE_REDIRECT_URI: redirectUri,
       // So a test can say the request came over https, as a TLS-terminating proxy does.
       TRUST_PROXY: 'true',
+    },
+    deps: {
+      logger: loggerOptions(
+        'trace',
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            log += chunk.toString();
+            done();
+          },
+        }),
+      ),
     },
   });
 });
@@ -68,6 +85,8 @@ async function signInFrom(startPath: string, email: string, headers: Record<stri
 
 /** Headers of a bodiless request the web wallet's own page makes with the session cookie `token`. */
 function fromThePage(token: string, extra: Record<string, string> = {}): Record<string, string> {
+  secretsSeen.add(token);
+  secretsSeen.add(csrfTokenOf(token, t.config.jwtSecret));
   return {
     cookie: `${SESSION}=${token}`,
     'x-csrf-token': csrfTokenOf(token, t.config.jwtSecret),
@@ -83,6 +102,7 @@ describe('signing in for the web wallet', () => {
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/');
     const cookie = setCookies(response).get(SESSION) as string;
+    secretsSeen.add((cookie.split(';')[0] as string).slice(SESSION.length + 1));
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
     expect(cookie).toMatch(/Path=\//);
@@ -308,5 +328,14 @@ describe('the page itself', () => {
     expect((await fetch(`${t.url}/web/vendor/htm.js`)).status).toBe(200);
     await expectProblem(await fetch(`${t.url}/web/../package.json`), 404, 'not_found');
     await expectProblem(await fetch(`${t.url}/web/nothing.js`), 404, 'not_found');
+  });
+});
+
+describe('the log', () => {
+  it('holds no session cookie or CSRF token, though every request above was logged', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(log).toContain('/wallet/transfer');
+    expect(secretsSeen.size).toBeGreaterThan(4);
+    for (const secret of secretsSeen) expect(log).not.toContain(secret);
   });
 });
