@@ -3,7 +3,7 @@
 
 /**
  * An RFC 9457 problem the API answered with.
- * @typedef {{ status: number, code: string, detail: string, errors?: unknown, request_id?: string }} Problem
+ * @typedef {{ status: number, code: string, detail: string, request_id?: string }} Problem
  */
 
 /** A refusal from the API, carrying its problem details. */

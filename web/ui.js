@@ -45,8 +45,9 @@ export function FormError({ error }) {
 }
 
 /**
- * Where a refusal belongs: the field a validation `detail` names (`body.amount: …`) or the
- * problem's `errors` name, else the field `codeFields` maps the problem's `code` to, else the form.
+ * Where a refusal belongs: the field a validation `detail` names (`body.amount: must be …`, the
+ * service's form for every schema refusal), else the field `codeFields` maps the problem's `code`
+ * to, else the form as a whole.
  * @param {import('./api.js').Problem} problem
  * @param {Record<string, string>} [codeFields]
  * @returns {{ field: string | null, message: string }}
@@ -54,13 +55,6 @@ export function FormError({ error }) {
 export function placeProblem(problem, codeFields = {}) {
   const named = /^body\.([a-z_]+)\b:?\s*(.*)$/.exec(problem.detail);
   if (named) return { field: named[1] ?? null, message: named[2] || problem.detail };
-  if (Array.isArray(problem.errors)) {
-    const first = problem.errors[0];
-    const where = first && typeof first === 'object' ? (first.field ?? first.pointer ?? '') : '';
-    if (typeof where === 'string' && where !== '') {
-      return { field: where.replace(/^\/?(body[./])?/, ''), message: first.detail ?? problem.detail };
-    }
-  }
   return { field: codeFields[problem.code] ?? null, message: problem.detail };
 }
 
