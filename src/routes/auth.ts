@@ -4,7 +4,7 @@ import { type GoogleSignIn, SIGN_IN_STATE_TTL_SECONDS } from '../auth/google.ts'
 import { issueAccessToken } from '../auth/jwt.ts';
 import { signedInUserGone } from '../auth/permissions.ts';
 import { csrfTokenOf, findUser, SESSION_COOKIE } from '../auth/session.ts';
-import { signInUser } from '../auth/users.ts';
+import { type SignedInUser, signInUser } from '../auth/users.ts';
 import { type Config, isLoopbackUrl } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { AppError } from '../errors.ts';
@@ -166,7 +166,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
       reply.header('cache-control', 'no-store');
       const web = request.cookies[WEB_FLOW_COOKIE] === '1';
       if (web) reply.clearCookie(WEB_FLOW_COOKIE, cookieOptions);
-      let user: Awaited<ReturnType<typeof signInUser>>;
+      let user: SignedInUser;
       try {
         const identity = await signIn.finish(queryString(request.url), request.cookies[STATE_COOKIE]);
         user = await signInUser(db, identity);
