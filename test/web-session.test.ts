@@ -331,6 +331,25 @@ describe('the page itself', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('count a session’s requests in the signed-in user’s own allowance, as a Bearer token’s', async () => {
+    const limited = await startTestApp({ env: { RATE_LIMIT_WALLET_PER_MINUTE: '3' } });
+    try {
+      const user = await limited.createUser();
+      const cookie = { cookie: `${SESSION}=${user.token}` };
+      const balance = (headers: Record<string, string>) =>
+        fetch(`${limited.url}/wallet/balance`, { headers });
+      expect((await balance(user.auth)).status).toBe(200);
+      expect((await balance(cookie)).status).toBe(200);
+      expect((await balance(user.auth)).status).toBe(200);
+      await expectProblem(await balance(cookie), 429, 'rate_limited');
+      await expectProblem(await balance(user.auth), 429, 'rate_limited');
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('the log', () => {
   it('holds no session cookie or CSRF token, though every request above was logged', async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
