@@ -31,7 +31,8 @@ export function SendView() {
   // Set at once on the first click, before the re-render that disables the button.
   const sending = useRef(false);
 
-  const numberProblem = touched ? walletNumberProblem(walletNumber) : null;
+  // Checked as typed: a stray character at once, the length and check digit once all 13 are in.
+  const numberProblem = touched || /[^\d\s]/.test(walletNumber) ? walletNumberProblem(walletNumber) : null;
 
   /** @param {Event} event */
   function toReview(event) {
