@@ -33,7 +33,7 @@ function refuseCrossSite(request: FastifyRequest, session: string, jwtSecret: Ui
   if (SAFE_METHODS.has(request.method)) return;
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin') {
-    throw csrfRefused(`A ${site} request cannot use the web wallet's session`);
+    throw csrfRefused(`A ${site} request cannot use the web wallet’s session`);
   }
   const origin = request.headers.origin;
   if (origin !== undefined && origin !== `${request.protocol}://${request.host}`) {
@@ -41,7 +41,7 @@ function refuseCrossSite(request: FastifyRequest, session: string, jwtSecret: Ui
   }
   const token = request.headers[CSRF_HEADER];
   if (!csrfTokenMatches(session, typeof token === 'string' ? token : undefined, jwtSecret)) {
-    throw csrfRefused(`Send the session's CSRF token (from GET /auth/session) in ${CSRF_HEADER}`);
+    throw csrfRefused(`Send the session’s CSRF token (from GET /auth/session) in ${CSRF_HEADER}`);
   }
 }
 
