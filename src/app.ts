@@ -26,6 +26,7 @@ import { documentProblems } from './http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem, toProblem } from './http/problem.ts';
 import { registerRateLimits } from './http/rate-limit.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
+import { loadWebAssets } from './http/web-assets.ts';
 import type { Resolver } from './notifications/url-guard.ts';
 import { startWebhookWorker, type WebhookWorker } from './notifications/worker.ts';
 import { type PaystackAccount, type PaystackSetup, setUpPaystack } from './paystack/setup.ts';
@@ -38,6 +39,7 @@ import { healthRoutes } from './routes/health.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { paystackWebhookRoutes } from './routes/paystack-webhook.ts';
 import { walletRoutes } from './routes/wallet.ts';
+import { webRoutes } from './routes/web.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { withdrawalRoutes } from './routes/withdrawals.ts';
 import { BankDirectory } from './withdrawals/banks.ts';
@@ -49,6 +51,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** The web wallet's session cookie when it, not a header, authenticated the request. */
+    sessionToken: string | null;
   }
   interface FastifyInstance {
     /** This instance's outgoing webhook worker: `step()` for tests, `metrics()` for operations. */
@@ -114,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: deps.database.db,
     urlPolicy: { allowPrivateUrls: deps.config.webhooks.allowPrivateUrls, resolve: deps.webhooks?.resolve },
   });
+  await app.register(webRoutes, { assets: await loadWebAssets() });
   registerReconciler(app, deps, paystack.client);
   const worker = registerWebhookWorker(app, deps);
   registerMetricsRoute(app, {

@@ -125,6 +125,12 @@ export const ERRORS = {
     description:
       'The API key lacks the permission the operation needs (named in `required_permission`), or the operation takes no API keys: use a key with that permission, or sign in.',
   },
+  csrf_refused: {
+    status: 403,
+    title: 'Cross-site request refused',
+    description:
+      'A state-changing request authenticated by the web wallet’s session cookie came from another origin or lacks the session’s `x-csrf-token` header: send it from the web wallet’s own page, or use a Bearer token.',
+  },
 
   // API key management.
   api_key_not_found: {

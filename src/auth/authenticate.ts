@@ -10,6 +10,11 @@ import { hasPermission, signedInUserGone } from './permissions.ts';
 export interface Credentials {
   authorization: string | undefined;
   apiKey: string | undefined;
+  /**
+   * The web wallet's session cookie (a JWT, `SESSION_COOKIE`), used only when neither header is
+   * sent: an API client's explicit credential always wins over a cookie its browser happens to hold.
+   */
+  session?: string | undefined;
 }
 
 export interface AuthenticationPolicy {
@@ -22,10 +27,12 @@ export interface AuthenticationPolicy {
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
 
 /**
- * The principal behind a protected route's credentials (a Bearer JWT or an `x-api-key`), checked
- * against `policy`. Throws AppError: `400 ambiguous_credentials` (both sent), `401 unauthenticated`
- * (none), `401 invalid_token` (a bad token, an API key sent as a Bearer token, or a token whose user
- * no longer exists), the API key refusals of `resolveApiKey`, `403 permission_denied`.
+ * The principal behind a protected route's credentials (a Bearer JWT, an `x-api-key`, or else the
+ * web wallet's session cookie, which is the same JWT and makes the same principal), checked
+ * against `policy`. Throws AppError: `400 ambiguous_credentials` (both headers sent),
+ * `401 unauthenticated` (none), `401 invalid_token` (a bad token or session, an API key sent as a
+ * Bearer token, or a token whose user no longer exists), the API key refusals of `resolveApiKey`,
+ * `403 permission_denied`.
  */
 export async function authenticate(
   credentials: Credentials,
@@ -60,13 +67,23 @@ export async function authenticate(
         'This is an API key, not an access token: send it in the x-api-key header, not Authorization',
       );
     }
-    const userId = await verifyAccessToken(token, deps.jwtSecret);
-    // Every route, not each domain call, must refuse a deleted user's still-valid token. Every
-    // user has a wallet from the first sign-in: reading it is that check, and a balance read then
-    // needs no second query.
-    const wallet = await findWalletByUser(deps.db, userId);
-    if (!wallet) throw signedInUserGone();
-    return { via: 'jwt', userId, wallet };
+    return signedInUser(token, deps);
+  }
+  if (credentials.session !== undefined && credentials.session !== '') {
+    return signedInUser(credentials.session, deps);
   }
   throw new AppError('unauthenticated', 'Send a Bearer token or an x-api-key header');
+}
+
+async function signedInUser(
+  token: string,
+  deps: { db: Queryable; jwtSecret: Uint8Array },
+): Promise<Principal> {
+  const userId = await verifyAccessToken(token, deps.jwtSecret);
+  // Every route, not each domain call, must refuse a deleted user's still-valid token. Every
+  // user has a wallet from the first sign-in: reading it is that check, and a balance read then
+  // needs no second query.
+  const wallet = await findWalletByUser(deps.db, userId);
+  if (!wallet) throw signedInUserGone();
+  return { via: 'jwt', userId, wallet };
 }

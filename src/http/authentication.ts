@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/permissions.ts';
+import { CSRF_HEADER, csrfTokenMatches, SESSION_COOKIE } from '../auth/session.ts';
 import type { Queryable } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { FailedApiKeyCounter } from './rate-limit.ts';
@@ -13,15 +14,50 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
   return value;
 }
 
+/** Methods that change nothing, so a cross-site request with them can do no harm. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function csrfRefused(detail: string): AppError {
+  return new AppError('csrf_refused', detail);
+}
+
+/**
+ * The CSRF defence of a state-changing request authenticated by the session cookie, checked
+ * before any database work. SameSite=Strict already keeps the cookie off cross-site requests in
+ * current browsers; these checks hold without it: the browser's own `Sec-Fetch-Site` and `Origin`
+ * must say the request came from this origin when the browser sends them, and the session's CSRF
+ * token must be in `x-csrf-token`, a header a cross-origin page cannot set without a CORS
+ * preflight the service never grants, and a value it cannot read.
+ */
+function refuseCrossSite(request: FastifyRequest, session: string, jwtSecret: Uint8Array): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') {
+    throw csrfRefused(`A ${site} request cannot use the web wallet’s session`);
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== `${request.protocol}://${request.host}`) {
+    throw csrfRefused('A request from another origin cannot use the web wallet’s session');
+  }
+  const token = request.headers[CSRF_HEADER];
+  if (!csrfTokenMatches(session, typeof token === 'string' ? token : undefined, jwtSecret)) {
+    throw csrfRefused(`Send the session’s CSRF token (from GET /auth/session) in ${CSRF_HEADER}`);
+  }
+}
+
 /**
  * Routes opt in with `config.auth`; this turns their credentials into `request.principal` before
  * anything else runs, and documents each route's security and required permission in OpenAPI.
+ * Without an `Authorization` or `x-api-key` header the web wallet's session cookie is the
+ * credential (then `request.sessionToken` is set), and a state-changing request must pass the
+ * CSRF checks of `refuseCrossSite`.
  */
 export function registerAuthentication(
   app: FastifyInstance,
   deps: { db: Queryable; jwtSecret: Uint8Array; countFailedApiKey: FailedApiKeyCounter },
 ): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('sessionToken', null);
 
   app.addHook('onRoute', (route) => {
     const policy = route.config?.auth;
@@ -46,12 +82,15 @@ export function registerAuthentication(
     const policy = request.routeOptions.config.auth;
     if (!policy) return;
     const apiKey = singleHeader(request, 'x-api-key');
+    const authorization = singleHeader(request, 'authorization');
+    const cookie = request.cookies[SESSION_COOKIE];
+    const session = authorization === undefined && apiKey === undefined && cookie ? cookie : undefined;
+    if (session !== undefined) {
+      refuseCrossSite(request, session, deps.jwtSecret);
+      request.sessionToken = session;
+    }
     try {
-      request.principal = await authenticate(
-        { authorization: singleHeader(request, 'authorization'), apiKey },
-        policy,
-        deps,
-      );
+      request.principal = await authenticate({ authorization, apiKey, session }, policy, deps);
     } catch (error) {
       // Only refused keys are counted (and, past the allowance, answered 429 instead of 401).
       if (apiKey !== undefined && error instanceof AppError && error.status === 401) {
