@@ -37,9 +37,12 @@ const MIGRATIONS_SINCE_RELEASE: string[] = JSON.parse(
 )
   .entries.slice(RELEASE_MIGRATION_COUNT)
   .map((entry: { tag: string }) => entry.tag);
-/** The system accounts migrations make: Paystack's clearing sub-accounts (migration 0012) and held withdrawals. */
+/** The system accounts migrations make: the sub-accounts of Paystack's clearing and of held withdrawals (0012). */
 const CLEARING_SUB_ACCOUNTS = Array.from({ length: 16 }, (_, n) => `paystack:clearing:${n}`);
-const SYSTEM_ACCOUNTS = [...CLEARING_SUB_ACCOUNTS, 'withdrawals:in_flight'].sort();
+const SYSTEM_ACCOUNTS = [
+  ...CLEARING_SUB_ACCOUNTS,
+  ...Array.from({ length: 16 }, (_, n) => `withdrawals:in_flight:${n}`),
+].sort();
 // Users in the fixture: that release's ledger functions credited Ada a deposit and sent Bola part.
 const ADA = '00000000-0000-4000-8000-00000000000a';
 const BOLA_WALLET = '1000000000025';

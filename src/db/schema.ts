@@ -29,7 +29,8 @@ export const users = pgTable('users', {
 });
 
 /**
- * Ledger accounts: one per wallet, plus system accounts such as `paystack:clearing:0` … `:15` (migration 0012). The balance
+ * Ledger accounts: one per wallet, plus system accounts, each split in 16 sub-accounts (migration 0012):
+ * `paystack:clearing:0` … `:15` and `withdrawals:in_flight:0` … `:15`. The balance
  * is a cache of the account's entries, kept in step inside the posting transaction; only system
  * accounts may go below zero.
  */
@@ -82,7 +83,7 @@ export const wallets = pgTable(
 
 /**
  * What a ledger transaction did. A withdrawal is up to two of them: `withdrawal` holds the money
- * (wallet → `withdrawals:in_flight`); then `withdrawal_payout` (in-flight → a `paystack:clearing:<n>`,
+ * (wallet → a `withdrawals:in_flight:<n>`); then `withdrawal_payout` (in-flight → a `paystack:clearing:<n>`,
  * Paystack paid it out) or `withdrawal_return` (back to the wallet: failed, or reversed). A
  * `refund` takes a refunded (or charged-back) deposit's money back: from the wallet, and what the
  * wallet lacks from its debt account; `debt_repayment` moves money the wallet receives later to

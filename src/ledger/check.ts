@@ -10,7 +10,7 @@ export interface LedgerReport {
     walletBalanceSum: bigint;
     clearingBalance: bigint;
     successfulDeposits: bigint;
-    /** Kobo held for withdrawals Paystack has not finished: the `withdrawals:in_flight` account. */
+    /** Kobo held for withdrawals Paystack has not finished: the `withdrawals:in_flight:<n>` sub-accounts. */
     inFlightBalance: bigint;
     /** Kobo (amount + fee) of withdrawals still `pending`. */
     pendingWithdrawals: bigint;
@@ -130,7 +130,7 @@ async function readTotals(tx: Queryable): Promise<LedgerReport['totals'] & { all
                (select coalesce(sum(balance), 0) from accounts where kind = 'wallet') as wallet_sum,
                (select coalesce(sum(balance), 0) from accounts where system_code like 'paystack:clearing:%') as clearing,
                (select coalesce(sum(balance), 0) from accounts) as all_sum,
-               (select coalesce(sum(balance), 0) from accounts where system_code = 'withdrawals:in_flight') as in_flight,
+               (select coalesce(sum(balance), 0) from accounts where system_code like 'withdrawals:in_flight:%') as in_flight,
                (select coalesce(sum(amount), 0) from deposits where status = 'success') as deposits,
                (select coalesce(sum(amount + fee), 0) from withdrawals where status = 'pending') as pending_withdrawals,
                (select coalesce(sum(amount + fee), 0) from withdrawals where status = 'success') as withdrawn,

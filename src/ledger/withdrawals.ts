@@ -55,7 +55,7 @@ const withdrawalHold = preparedPerDatabase((db) =>
 
 /**
  * Records the withdrawal `reference` as `pending` and holds amount + fee (kobo), moving it from
- * the user's wallet to `withdrawals:in_flight`, in one statement: the `withdrawal_hold` database
+ * the user's wallet to a `withdrawals:in_flight:<n>` sub-account, in one statement: the `withdrawal_hold` database
  * function (`sql/30_withdrawal_hold.sql`). Atomic alone; inside a caller's transaction it commits
  * with it.
  *

@@ -3,7 +3,7 @@
 --
 -- Guarantees: in one statement, posts wallet +amount / Paystack clearing account -amount through
 -- ledger_post, with the deposit's reference as the ledger reference, and links the deposit to
--- that ledger transaction. The clearing sub-account is the reference's (clearing_account). The
+-- that ledger transaction. The clearing sub-account is the reference's (system_sub_account). The
 -- caller claims the deposit first (status 'success') in the same transaction and calls this right
 -- before COMMIT, so the sub-account's row lock, which other credits on it queue for, is held for
 -- this statement and the commit only. A deposit is credited at
@@ -35,7 +35,7 @@ BEGIN
     RAISE EXCEPTION 'deposit_credit: deposit % is not a claimed, uncredited deposit with a wallet', p_deposit_id
       USING ERRCODE = 'WL006';
   END IF;
-  v_clearing := clearing_account(v_reference);
+  v_clearing := system_sub_account('paystack:clearing', v_reference);
 
   -- DISTINCT reads every row ledger_post returns (one per entry, all of one transaction).
   SELECT DISTINCT p.transaction_id INTO STRICT v_transaction_id

@@ -1,6 +1,7 @@
 -- withdrawal_hold(user id, bank account id, amount, fee, reference, most pending): accepts a
 -- withdrawal in one statement: records it `pending` and holds amount + fee, moving it from the
--- user's wallet to the `withdrawals:in_flight` account, before anyone calls Paystack. Returns the
+-- user's wallet to the reference's `withdrawals:in_flight:<n>` sub-account (system_sub_account),
+-- before anyone calls Paystack. Returns the
 -- withdrawal's id and created_at and the wallet's balance after the hold.
 --
 -- Guarantees: the withdrawal row and the hold commit together or not at all, so money is never
@@ -45,7 +46,7 @@ BEGIN
   IF (SELECT count(*) FROM withdrawals w WHERE w.user_id = p_user AND w.status = 'pending') >= p_max_pending THEN
     RAISE EXCEPTION 'withdrawal_hold: % pending withdrawals already', p_max_pending USING ERRCODE = 'WL007';
   END IF;
-  SELECT id INTO STRICT v_in_flight FROM accounts WHERE system_code = 'withdrawals:in_flight';
+  v_in_flight := system_sub_account('withdrawals:in_flight', p_reference);
 
   SELECT p.transaction_id, p.balance_after INTO v_transaction_id, balance_after
     FROM ledger_post(p_reference, 'withdrawal', ARRAY[v_wallet, v_in_flight], ARRAY[-v_total, v_total]) p

@@ -5,11 +5,13 @@
 -- a report that disagrees with the withdrawal moves nothing and is `flagged`.
 --
 -- Transitions (SPEC "Money out"; the ledger moves amount + fee, what the hold took):
---   pending  + success  → success:  withdrawals:in_flight → clearing          (withdrawal_payout)
---   pending  + failed   → failed:   withdrawals:in_flight → wallet            (withdrawal_return)
---   pending  + reversed → reversed: withdrawals:in_flight → wallet            (withdrawal_return)
---   success  + reversed → reversed: clearing              → wallet            (withdrawal_return)
--- where clearing is the withdrawal reference's Paystack clearing sub-account (clearing_account).
+--   pending  + success  → success:  in-flight → clearing (withdrawal_payout)
+--   pending  + failed   → failed:   in-flight → wallet   (withdrawal_return)
+--   pending  + reversed → reversed: in-flight → wallet   (withdrawal_return)
+--   success  + reversed → reversed: clearing  → wallet   (withdrawal_return)
+-- where in-flight and clearing are the withdrawal reference's sub-accounts of
+-- withdrawals:in_flight and paystack:clearing (system_sub_account): the ones its hold and its
+-- payout used.
 -- Anything else moves nothing: the same outcome again is a `duplicate`; `failed` after `success`,
 -- or any outcome after `failed`/`reversed` other than the one that ended it, is `ignored`, except
 -- `success` after `failed`: Paystack paid out money the wallet got back, which is `flagged` for a
@@ -67,20 +69,20 @@ BEGIN
   ELSIF v_withdrawal.status = p_outcome THEN
     result := 'duplicate';
   ELSIF v_withdrawal.status = 'pending' AND p_outcome = 'success' THEN
-    SELECT id INTO STRICT v_from FROM accounts WHERE system_code = 'withdrawals:in_flight';
+    v_from := system_sub_account('withdrawals:in_flight', p_reference);
     SELECT DISTINCT p.transaction_id INTO STRICT v_transaction_id
       FROM ledger_post(p_reference || ':payout', 'withdrawal_payout',
-                       ARRAY[v_from, clearing_account(p_reference)],
+                       ARRAY[v_from, system_sub_account('paystack:clearing', p_reference)],
                        ARRAY[-v_total, v_total]) p;
     UPDATE withdrawals w SET status = 'success', payout_transaction_id = v_transaction_id WHERE w.id = v_withdrawal.id;
     result := 'settled';
   ELSIF (v_withdrawal.status = 'pending' AND p_outcome IN ('failed', 'reversed'))
      OR (v_withdrawal.status = 'success' AND p_outcome = 'reversed') THEN
     IF v_withdrawal.status = 'pending' THEN
-      SELECT id INTO STRICT v_from FROM accounts WHERE system_code = 'withdrawals:in_flight';
+      v_from := system_sub_account('withdrawals:in_flight', p_reference);
     ELSE
       -- The sub-account the payout credited, as the reference chooses it.
-      v_from := clearing_account(p_reference);
+      v_from := system_sub_account('paystack:clearing', p_reference);
     END IF;
     SELECT DISTINCT p.transaction_id INTO STRICT v_transaction_id
       FROM ledger_post(p_reference || ':return', 'withdrawal_return', ARRAY[v_from, v_wallet], ARRAY[-v_total, v_total]) p;

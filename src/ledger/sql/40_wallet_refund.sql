@@ -7,8 +7,8 @@
 -- they never exceed the deposit.
 --
 -- Guarantees: the deposit row is locked first, then the clearing sub-account (the refund key's,
--- clearing_account) and the wallet in ascending id order (the order ledger_post uses), so the wallet's balance cannot change between
--- reading it and debiting it, and concurrent refunds, transfers and credits queue rather than
+-- from system_sub_account) and the wallet in ascending id order (the order ledger_post uses), so
+-- the wallet's balance cannot change between reading it and debiting it, and concurrent refunds, transfers and credits queue rather than
 -- deadlock. A key seen before is a `duplicate` and moves nothing.
 --
 -- It records `refund.processed` in the outbox, and `wallet.frozen` when it freezes the wallet.
@@ -58,7 +58,7 @@ BEGIN
       USING ERRCODE = 'WL010';
   END IF;
 
-  v_clearing := clearing_account('refund:' || p_refund_key);
+  v_clearing := system_sub_account('paystack:clearing', 'refund:' || p_refund_key);
   -- Sub-accounts 1 to 15 were made after the first wallets: their ids may be either side.
   PERFORM 1 FROM accounts WHERE id = least(v_clearing, v_wallet.account_id) FOR UPDATE;
   PERFORM 1 FROM accounts WHERE id = greatest(v_clearing, v_wallet.account_id) FOR UPDATE;
