@@ -92,7 +92,7 @@ async function measureService(walletDbUrl: string): Promise<ServiceRun> {
     const users = await createUsers(service, secrets.paystackSecretKey);
     console.log(`bench: ${users.length} users signed in, keyed and funded with ${FUNDING_KOBO} kobo each`);
     const requests = walletRequests(users);
-    const phases = await servicePhases(service, users, requests, secrets.paystackSecretKey);
+    const phases = await servicePhases(service, walletDbUrl, users, requests, secrets.paystackSecretKey);
     return { phases, requests, overallPeakMib: new RssSampler(service.pid).highWaterMib() };
   } finally {
     // SIGTERM: a graceful exit is also what makes --cpu-prof write its profile.
