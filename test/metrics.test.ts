@@ -72,7 +72,12 @@ describe('GET /metrics', () => {
   });
 
   it('without METRICS_TOKEN, refuses a request that came through a proxy, even from loopback', async () => {
-    for (const header of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }]) {
+    for (const header of [
+      { 'x-forwarded-for': '203.0.113.7' },
+      { forwarded: 'for=203.0.113.7' },
+      { 'x-real-ip': '203.0.113.7' },
+      { 'cf-connecting-ip': '203.0.113.7' },
+    ]) {
       await expectProblem(await fetch(`${t.url}/metrics`, { headers: header }), 404, 'not_found');
     }
   });

@@ -118,10 +118,27 @@ describe('signing in for the web wallet', () => {
     });
   });
 
-  it('the cookie is Secure when the service is reached over https', async () => {
+  it('over https the cookie is Secure and __Host- prefixed, so no sibling host can plant one', async () => {
     const response = await signInFrom('/auth/web', 'web-https@example.com', { 'x-forwarded-proto': 'https' });
     expect(response.status).toBe(302);
-    expect(setCookies(response).get(SESSION)).toMatch(/; Secure/i);
+    expect(setCookies(response).has(SESSION)).toBe(false);
+    const cookie = setCookies(response).get(`__Host-${SESSION}`) as string;
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).not.toMatch(/Domain=/i);
+    const token = (cookie.split(';')[0] as string).slice(`__Host-${SESSION}=`.length);
+    secretsSeen.add(token);
+    const overHttps = { 'x-forwarded-proto': 'https' };
+    const session = await fetch(`${t.url}/auth/session`, {
+      headers: { ...overHttps, cookie: `__Host-${SESSION}=${token}` },
+    });
+    expect(session.status).toBe(200);
+    // Over https the unprefixed name is not the session's: a cookie planted under it is ignored.
+    await expectProblem(
+      await fetch(`${t.url}/auth/session`, { headers: { ...overHttps, cookie: `${SESSION}=${token}` } }),
+      401,
+      'unauthenticated',
+    );
   });
 
   it('the callback of a flow started at /auth/google still answers JSON and sets no session', async () => {
@@ -186,6 +203,20 @@ describe('requests made with the session cookie', () => {
     const response = await transfer(fromThePage(alice.token));
     expect(response.status).toBe(200);
     expect(await balanceOf(bob)).toBe(100);
+  });
+
+  it('are refused when a second session cookie was planted (by a sibling host, for a narrower path), and nothing moves', async () => {
+    const before = await balanceOf(bob);
+    const planted = fromThePage(bob.token, { cookie: `${SESSION}=${bob.token}; ${SESSION}=${alice.token}` });
+    await expectProblem(await transfer(planted), 401, 'invalid_token');
+    await expectProblem(
+      await fetch(`${t.url}/auth/session`, {
+        headers: { cookie: `${SESSION}=${bob.token}; ${SESSION}=${alice.token}` },
+      }),
+      401,
+      'invalid_token',
+    );
+    expect(await balanceOf(bob)).toBe(before);
   });
 
   it('are refused without the CSRF token, and nothing moves', async () => {

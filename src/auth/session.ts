@@ -10,6 +10,24 @@ import { users } from '../db/schema.ts';
  */
 export const SESSION_COOKIE = 'wallet_session';
 
+/**
+ * The session cookie's name over https: the `__Host-` prefix makes the browser refuse it unless it
+ * is `Secure`, has `Path=/` and no `Domain`, so a sibling subdomain cannot plant one (RFC 6265bis,
+ * "Cookie Name Prefixes").
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/** The session cookie's name when set `Secure` (over https) or not. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
+
+/** How many cookies named `name` a `Cookie` header carries: a browser sends one per matching path and domain. */
+export function cookieCount(header: string | undefined, name: string): number {
+  if (header === undefined) return 0;
+  return header.split(';').filter((pair) => pair.trim().split('=', 1)[0] === name).length;
+}
+
 /** The header a cookie-authenticated state-changing request must carry the CSRF token in. */
 export const CSRF_HEADER = 'x-csrf-token';
 

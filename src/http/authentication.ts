@@ -1,7 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/permissions.ts';
-import { CSRF_HEADER, csrfTokenMatches, SESSION_COOKIE } from '../auth/session.ts';
+import {
+  CSRF_HEADER,
+  cookieCount,
+  csrfTokenMatches,
+  SECURE_SESSION_COOKIE,
+  SESSION_COOKIE,
+} from '../auth/session.ts';
 import type { Queryable } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { FailedApiKeyCounter } from './rate-limit.ts';
@@ -10,6 +16,27 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
   const value = request.headers[name];
   if (Array.isArray(value)) {
     throw new AppError('ambiguous_credentials', `Send the ${name} header once`);
+  }
+  return value;
+}
+
+/**
+ * The session cookie's value: the `__Host-` one when present, else, on a request that did not come
+ * over https, the plain one. Two cookies of that name mean someone else set one for a narrower path
+ * or a parent domain (a page on a sibling host can): which is the person's own cannot be told, so
+ * the request is refused rather than run as whoever planted theirs.
+ */
+function sessionCookie(request: FastifyRequest): string | undefined {
+  const name =
+    request.cookies[SECURE_SESSION_COOKIE] !== undefined || request.protocol === 'https'
+      ? SECURE_SESSION_COOKIE
+      : SESSION_COOKIE;
+  const value = request.cookies[name];
+  if (value !== undefined && cookieCount(request.headers.cookie, name) > 1) {
+    throw new AppError(
+      'invalid_token',
+      'More than one web wallet session cookie was sent; another site on this domain may have set one. Clear this site’s cookies and sign in again',
+    );
   }
   return value;
 }
@@ -83,8 +110,9 @@ export function registerAuthentication(
     if (!policy) return;
     const apiKey = singleHeader(request, 'x-api-key');
     const authorization = singleHeader(request, 'authorization');
-    const cookie = request.cookies[SESSION_COOKIE];
-    const session = authorization === undefined && apiKey === undefined && cookie ? cookie : undefined;
+    // A header, the explicit credential, wins over whatever cookies the browser holds.
+    const cookie = authorization === undefined && apiKey === undefined ? sessionCookie(request) : undefined;
+    const session = cookie === '' ? undefined : cookie;
     if (session !== undefined) {
       refuseCrossSite(request, session, deps.jwtSecret);
       request.sessionToken = session;

@@ -27,15 +27,26 @@ function isLoopbackAddress(address: string | undefined): boolean {
   return bare === '::1';
 }
 
+/** Headers by which proxies name the client they forward for (nginx's X-Real-IP, CDNs' own). */
+const FORWARDING_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+];
+
 /**
  * Loopback means the request itself came from this machine: its TCP peer and the client address
- * Fastify derived (TRUST_PROXY) are loopback, and it carries no forwarding header. A proxy on the
- * same machine that is not declared in TRUST_PROXY would otherwise make every outside request
- * look local.
+ * Fastify derived (TRUST_PROXY) are loopback, and it carries none of the usual forwarding
+ * headers. A proxy on the same machine that adds one is thus refused; one that forwards with no
+ * such header at all cannot be told from a local client, which is why production should set
+ * METRICS_TOKEN (README).
  */
 function fromThisMachine(request: FastifyRequest): boolean {
-  const forwarded =
-    request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+  const forwarded = FORWARDING_HEADERS.some((name) => request.headers[name] !== undefined);
   return !forwarded && isLoopbackAddress(request.socket.remoteAddress) && isLoopbackAddress(request.ip);
 }
 

@@ -3,7 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type GoogleSignIn, SIGN_IN_STATE_TTL_SECONDS } from '../auth/google.ts';
 import { issueAccessToken } from '../auth/jwt.ts';
 import { signedInUserGone } from '../auth/permissions.ts';
-import { csrfTokenOf, findUser, SESSION_COOKIE } from '../auth/session.ts';
+import {
+  csrfTokenOf,
+  findUser,
+  SECURE_SESSION_COOKIE,
+  SESSION_COOKIE,
+  sessionCookieName,
+} from '../auth/session.ts';
 import { type SignedInUser, signInUser } from '../auth/users.ts';
 import { type Config, isLoopbackUrl } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -180,11 +186,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
       const token = await issueAccessToken(user.id, config.jwtSecret, config.jwtTtlSeconds);
       request.log.info({ userId: user.id, created: user.created, web }, 'signed in');
       if (web) {
-        reply.setCookie(SESSION_COOKIE, token.token, {
+        const secure = request.protocol === 'https' || signIn.redirectUri.protocol === 'https:';
+        reply.setCookie(sessionCookieName(secure), token.token, {
           path: '/',
           httpOnly: true,
           sameSite: 'strict',
-          secure: request.protocol === 'https' || signIn.redirectUri.protocol === 'https:',
+          secure,
           maxAge: token.expiresIn,
         });
         return reply.redirect('/', 302);
@@ -240,6 +247,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
     },
     async (_request, reply) => {
       reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict' });
+      reply.clearCookie(SECURE_SESSION_COOKIE, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: true,
+      });
       return reply.code(204).send(null);
     },
   );
