@@ -118,7 +118,7 @@ const historySchema = {
 export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
   app.get(
     '/wallet/balance',
-    { config: { auth: { allowApiKey: true, permission: 'read' } }, schema: balanceSchema },
+    { config: { auth: { allowApiKey: true, permission: 'read', readsWallet: true } }, schema: balanceSchema },
     async (request) => {
       const wallet = await getWalletOfPrincipal(db, principalOf(request));
       return {
@@ -151,7 +151,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
 
   app.get(
     '/wallet/transactions',
-    { config: { auth: { allowApiKey: true, permission: 'read' } }, schema: historySchema },
+    { config: { auth: { allowApiKey: true, permission: 'read', readsWallet: true } }, schema: historySchema },
     async (request, reply) => {
       const limit = request.query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(request.query.limit);
       const wallet = await getWalletOfPrincipal(db, principalOf(request));
