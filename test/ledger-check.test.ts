@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../src/db/client.ts';
+import { openPostgres, queryRows } from '../src/db/client.ts';
 import { checkLedger } from '../src/ledger/check.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { onPostgres } from './support/database.ts';
@@ -78,4 +78,26 @@ describe('ledger invariant check', { timeout: timeoutForStarts(2) }, () => {
     expect(report.totals.clearingBalance).toBe(-9_800n);
     expect(rows.reduce((sum, row) => sum + BigInt(row.balance), 0n)).toBe(-9_800n);
   });
+
+  it.skipIf(!onPostgres)(
+    'a batch job may give its pool a longer statement timeout than the service’s 10 s',
+    async () => {
+      const url = t.database.url as string;
+      for (const [options, expected] of [
+        [{}, '10s'],
+        [{ statementTimeoutMs: 30 * 60_000 }, '30min'],
+      ] as const) {
+        const handle = await openPostgres(url, options);
+        try {
+          const [row] = await queryRows<{ statement_timeout: string }>(
+            handle.db,
+            sql`show statement_timeout`,
+          );
+          expect(row?.statement_timeout).toBe(expected);
+        } finally {
+          await handle.close();
+        }
+      }
+    },
+  );
 });

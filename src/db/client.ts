@@ -34,15 +34,24 @@ const POOL_SIZE = 20;
 /** Waiting longer than this for a connection means the database is in trouble: fail the request. */
 const CONNECT_TIMEOUT_MS = 3_000;
 /** No single statement of this service should run for longer; a stuck one must not hold a request. */
-const STATEMENT_TIMEOUT_MS = 10_000;
+export const STATEMENT_TIMEOUT_MS = 10_000;
 
-export async function openPostgres(url: string): Promise<DatabaseHandle> {
+/**
+ * A pool on the PostgreSQL at `url`. `statementTimeoutMs` bounds each statement and each idle
+ * moment inside a transaction: the service's 10 s unless a batch job (the ledger check, which
+ * reads every entry) needs longer.
+ */
+export async function openPostgres(
+  url: string,
+  options: { statementTimeoutMs?: number } = {},
+): Promise<DatabaseHandle> {
+  const statementTimeoutMs = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: url,
     max: POOL_SIZE,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: statementTimeoutMs,
     application_name: 'wallet-service',
   });
   // A client losing its connection (a database restart) emits 'error'; unheard, that event would

@@ -27,11 +27,14 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
 /**
  * Opens the configured database (a server, or PGlite under DATA_DIR) and brings its schema up to
  * date. Throws DataDirLockedError, without opening anything, when another live process holds
- * DATA_DIR's embedded database.
+ * DATA_DIR's embedded database. `statementTimeoutMs`: see `openPostgres`.
  */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<DatabaseHandle> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  options: { statementTimeoutMs?: number } = {},
+): Promise<DatabaseHandle> {
   const handle = config.databaseUrl
-    ? await openPostgres(config.databaseUrl)
+    ? await openPostgres(config.databaseUrl, options)
     : await openEmbedded(config.dataDir);
   try {
     await runMigrations(handle.db);
