@@ -137,9 +137,14 @@ async function depositPaid(page: Page, origin: string, naira: string, balanceAft
 
 /**
  * Lets the first request matching `url` and `method` reach the service, then drops its answer as
- * a lost connection would; records the Idempotency-Key of every such request.
+ * a lost connection would (or answers 502 as a proxy would); records the Idempotency-Key of every such request.
  */
-async function loseFirstAnswer(page: Page, url: string, method: string): Promise<string[]> {
+async function loseFirstAnswer(
+  page: Page,
+  url: string,
+  method: string,
+  how: 'connection reset' | 'bad gateway' = 'connection reset',
+): Promise<string[]> {
   const keys: string[] = [];
   await page.route(url, async (route) => {
     const request = route.request();
@@ -147,6 +152,7 @@ async function loseFirstAnswer(page: Page, url: string, method: string): Promise
     keys.push(request.headers()['idempotency-key'] ?? '');
     if (keys.length === 1) {
       await route.fetch();
+      if (how === 'bad gateway') return route.fulfill({ status: 502, body: '<h1>Bad gateway</h1>' });
       return route.abort('connectionreset');
     }
     return route.continue();
@@ -380,9 +386,10 @@ describe('the web wallet in a browser', () => {
       expect(await balanceShown(page)).toBe('₦800.00');
       expect(await balanceShown(payee)).toBe('₦200.00');
 
-      // Going back to the form and reviewing the same payment keeps the attempt's key too.
+      // After a 502 (from a proxy, the payment made behind it), going back to the form and
+      // reviewing the same payment keeps the attempt's key too.
       await page.unrouteAll({ behavior: 'wait' });
-      const againKeys = await loseFirstAnswer(page, '**/wallet/transfer', 'POST');
+      const againKeys = await loseFirstAnswer(page, '**/wallet/transfer', 'POST', 'bad gateway');
       await page.goto(`${origin}/#/send`);
       await page.getByLabel('Recipient’s wallet number').fill(erinWallet);
       await page.getByLabel('Amount in naira').fill('50');
@@ -469,12 +476,19 @@ describe('the web wallet in a browser', () => {
       const { origin, browser } = await started();
       const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
       await signIn(page, origin, 'frank@example.com', 'Frank Deposits');
+      // The deposit's first answer is lost; continuing again opens that same deposit (same key).
+      const depositKeys = await loseFirstAnswer(page, '**/wallet/deposit', 'POST');
       await page.goto(`${origin}/#/deposit`);
       await page.getByLabel('Amount in naira').fill('7');
       await page.getByRole('button', { name: 'Continue to checkout' }).click();
+      await page.getByText('A deposit may have been started').waitFor();
+      await page.getByRole('button', { name: 'Continue to checkout' }).click();
       await page.getByText('SIMULATED PAYSTACK CHECKOUT').waitFor();
+      expect(depositKeys).toHaveLength(2);
+      expect(depositKeys[1]).toBe(depositKeys[0]);
       await page.goto(`${origin}/#/`);
       await page.getByTestId('deposits').getByText('waiting for payment').waitFor();
+      expect(await page.getByTestId('deposits').locator('li').count()).toBe(1);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('link', { name: 'Sign in with Google' }).waitFor();
       expect(
