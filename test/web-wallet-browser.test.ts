@@ -107,20 +107,71 @@ async function scanAndShoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
 }
 
+/**
+ * The service (as `npm start` with no configuration: dev sign-in, Paystack simulator, embedded
+ * database) and Chromium, started by the first test that needs them and shared by the rest.
+ */
+async function started(): Promise<{ origin: string; service: ServiceProcess; browser: Browser }> {
+  service ??= await startServiceProcess({ env: { DATA_DIR: dataDir } });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    timeout: START_TIMEOUT_MS,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  // The dev sign-in's redirect URI is on localhost: the page's origin, where the cookie lives.
+  return { origin: service.url.replace('127.0.0.1', 'localhost'), service, browser };
+}
+
+/** A deposit paid on the simulator's checkout page, then the wallet showing the new balance. */
+async function depositPaid(page: Page, origin: string, naira: string, balanceAfter: string): Promise<void> {
+  await page.goto(`${origin}/#/deposit`);
+  await page.getByLabel('Amount in naira').fill(naira);
+  await page.getByRole('button', { name: 'Continue to checkout' }).click();
+  await page.getByText('SIMULATED PAYSTACK CHECKOUT').waitFor();
+  await page.click('button[value="pay"]');
+  await page.getByText('Payment successful').waitFor();
+  await page.goto(`${origin}/#/`);
+  await expect.poll(() => page.getByTestId('balance').textContent(), { timeout: 20_000 }).toBe(balanceAfter);
+}
+
+/**
+ * Lets the first request matching `url` and `method` reach the service, then drops its answer as
+ * a lost connection would (or answers 502 as a proxy would); records the Idempotency-Key of every such request.
+ */
+async function loseFirstAnswer(
+  page: Page,
+  url: string,
+  method: string,
+  how: 'connection reset' | 'bad gateway' = 'connection reset',
+): Promise<string[]> {
+  const keys: string[] = [];
+  await page.route(url, async (route) => {
+    const request = route.request();
+    if (request.method() !== method) return route.continue();
+    keys.push(request.headers()['idempotency-key'] ?? '');
+    if (keys.length === 1) {
+      await route.fetch();
+      if (how === 'bad gateway') return route.fulfill({ status: 502, body: '<h1>Bad gateway</h1>' });
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  return keys;
+}
+
+/** The element that has the focus: its id, and its text (or its value's label). */
+async function focused(page: Page): Promise<{ id: string; text: string }> {
+  return (await page.evaluate(
+    `(() => { const e = document.activeElement; return { id: e?.id ?? '', text: (e?.textContent ?? '').trim() }; })()`,
+  )) as { id: string; text: string };
+}
+
 describe('the web wallet in a browser', () => {
   it.skipIf(!hasChromium)(
     'signs in, deposits, sends (once on a double click, and by keyboard alone), withdraws, manages keys, refuses CSRF, passes axe',
     async () => {
-      // As `npm start` with no configuration: dev sign-in, Paystack simulator, embedded database.
-      service = await startServiceProcess({ env: { DATA_DIR: dataDir } });
-      // The dev sign-in's redirect URI is on localhost: the page's origin, where the cookie lives.
-      const origin = service.url.replace('127.0.0.1', 'localhost');
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        timeout: START_TIMEOUT_MS,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      const { origin, service, browser } = await started();
 
       const alice = await browser.newContext({ viewport: DESKTOP });
       const bob = await browser.newContext({ viewport: PHONE });
@@ -197,7 +248,7 @@ describe('the web wallet in a browser', () => {
       expect(await page.getByTestId('fee').textContent()).toBe('₦10.00');
       expect(await page.getByTestId('total').textContent()).toBe('₦110.00');
       await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
-      await page.getByTestId('withdrawal-status').getByText('paid to the bank').waitFor();
+      await page.getByTestId('withdrawal-status').getByText('sent to the bank').waitFor();
       expect(await balanceShown(page)).toBe('₦269.50');
 
       // An API key: created with permissions and expiry, shown once, works, then revoked.
@@ -306,6 +357,208 @@ describe('the web wallet in a browser', () => {
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('link', { name: 'Sign in with Google' }).waitFor();
       expect((await alice.cookies()).filter((cookie) => cookie.name === 'wallet_session')).toEqual([]);
+    },
+    timeoutForStarts(2),
+  );
+
+  it.skipIf(!hasChromium)(
+    'a retry after a lost answer sends the same request with the same Idempotency-Key: one transfer, one withdrawal',
+    async () => {
+      const { origin, browser } = await started();
+      const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+      const payee = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+      await signIn(page, origin, 'dave@example.com', 'Dave Retry');
+      const erinWallet = await signIn(payee, origin, 'erin@example.com', 'Erin Retry');
+      await depositPaid(page, origin, '1000', '₦1,000.00');
+
+      // The transfer reaches the service, its answer is lost: the page offers the same payment again.
+      const transferKeys = await loseFirstAnswer(page, '**/wallet/transfer', 'POST');
+      await page.goto(`${origin}/#/send`);
+      await page.getByLabel('Recipient’s wallet number').fill(erinWallet);
+      await page.getByLabel('Amount in naira').fill('200');
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.getByRole('button', { name: 'Try again' }).click();
+      await page.getByRole('heading', { name: 'Money sent' }).waitFor();
+      expect(transferKeys).toHaveLength(2);
+      expect(transferKeys[1]).toBe(transferKeys[0]);
+      expect(await page.getByTestId('balance-after').textContent()).toBe('₦800.00');
+      expect(await balanceShown(page)).toBe('₦800.00');
+      expect(await balanceShown(payee)).toBe('₦200.00');
+
+      // After a 502 (from a proxy, the payment made behind it), going back to the form and
+      // reviewing the same payment keeps the attempt's key too.
+      await page.unrouteAll({ behavior: 'wait' });
+      const againKeys = await loseFirstAnswer(page, '**/wallet/transfer', 'POST', 'bad gateway');
+      await page.goto(`${origin}/#/send`);
+      await page.getByLabel('Recipient’s wallet number').fill(erinWallet);
+      await page.getByLabel('Amount in naira').fill('50');
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.getByRole('button', { name: 'Try again' }).waitFor();
+      await page.getByRole('button', { name: 'Change' }).click();
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.getByRole('heading', { name: 'Money sent' }).waitFor();
+      expect(againKeys).toHaveLength(2);
+      expect(againKeys[1]).toBe(againKeys[0]);
+      expect(await balanceShown(page)).toBe('₦750.00');
+      expect(await balanceShown(payee)).toBe('₦250.00');
+
+      // A withdrawal whose answer is lost, tried again: one withdrawal, with its fee once.
+      await page.goto(`${origin}/#/bank`);
+      await page.getByLabel('Bank', { exact: true }).selectOption({ index: 1 });
+      await page.getByLabel('Account number').fill('0123456789');
+      await page.getByRole('button', { name: 'Check and save' }).click();
+      await page.getByTestId('account-name').waitFor();
+      const withdrawalKeys = await loseFirstAnswer(page, '**/wallet/withdrawals', 'POST');
+      await page.getByLabel('Pay to').selectOption({ index: 1 });
+      await page.getByLabel('Amount in naira').fill('100');
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+      await page.getByRole('button', { name: 'Try again' }).click();
+      await page.getByTestId('withdrawal-status').waitFor();
+      expect(withdrawalKeys).toHaveLength(2);
+      expect(withdrawalKeys[1]).toBe(withdrawalKeys[0]);
+      expect(await balanceShown(page)).toBe('₦640.00');
+      await page.goto(`${origin}/#/history`);
+      const rows = page.getByTestId('history').locator('tbody tr');
+      await rows.first().waitFor();
+      const texts = await rows.allTextContents();
+      expect(texts.filter((text) => text.includes('Withdrawal'))).toHaveLength(1);
+      expect(texts.filter((text) => text.includes('Transfer'))).toHaveLength(2);
+
+      // On a phone the history's rows are readable whole: amount, status and counterparty on screen.
+      await page.setViewportSize(PHONE);
+      const first = rows.first();
+      for (const cell of await first.locator('td').all()) {
+        const box = await cell.boundingBox();
+        expect(box, 'a history cell is laid out').not.toBeNull();
+        expect(
+          (box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= PHONE.width,
+          `${await cell.textContent()} on screen`,
+        ).toBe(true);
+      }
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    },
+    timeoutForStarts(2),
+  );
+
+  it.skipIf(!hasChromium)(
+    'a withdrawal the bank reverses after its success shows as reversed',
+    async () => {
+      const { origin, browser } = await started();
+      const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+      await signIn(page, origin, 'rita@example.com', 'Rita Reversal');
+      await depositPaid(page, origin, '500', '₦500.00');
+      await page.goto(`${origin}/#/bank`);
+      await page.getByLabel('Bank', { exact: true }).selectOption({ index: 1 });
+      // The simulator reverses transfers to an account number ending in 2 shortly after success.
+      await page.getByLabel('Account number').fill('0123456782');
+      await page.getByRole('button', { name: 'Check and save' }).click();
+      await page.getByTestId('account-name').waitFor();
+      await page.getByLabel('Pay to').selectOption({ index: 1 });
+      await page.getByLabel('Amount in naira').fill('100');
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+      await page
+        .getByTestId('withdrawal-status')
+        .getByText('reversed by the bank')
+        .waitFor({ timeout: 30_000 });
+      expect(await balanceShown(page)).toBe('₦500.00');
+    },
+    timeoutForStarts(2),
+  );
+
+  it.skipIf(!hasChromium)(
+    'sign-out forgets the deposits this tab tracked; a deposit the service does not know is dropped, not shown as failed',
+    async () => {
+      const { origin, browser } = await started();
+      const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+      await signIn(page, origin, 'frank@example.com', 'Frank Deposits');
+      // The deposit's first answer is lost; continuing again opens that same deposit (same key).
+      const depositKeys = await loseFirstAnswer(page, '**/wallet/deposit', 'POST');
+      await page.goto(`${origin}/#/deposit`);
+      await page.getByLabel('Amount in naira').fill('7');
+      await page.getByRole('button', { name: 'Continue to checkout' }).click();
+      await page.getByText('A deposit may have been started').waitFor();
+      await page.getByRole('button', { name: 'Continue to checkout' }).click();
+      await page.getByText('SIMULATED PAYSTACK CHECKOUT').waitFor();
+      expect(depositKeys).toHaveLength(2);
+      expect(depositKeys[1]).toBe(depositKeys[0]);
+      await page.goto(`${origin}/#/`);
+      await page.getByTestId('deposits').getByText('waiting for payment').waitFor();
+      expect(await page.getByTestId('deposits').locator('li').count()).toBe(1);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('link', { name: 'Sign in with Google' }).waitFor();
+      expect(
+        await page.evaluate('Object.keys(sessionStorage).filter((k) => k.startsWith("wallet.deposits"))'),
+      ).toEqual([]);
+
+      // Grace signs in on the same tab: none of Frank's deposits, in the list or failed.
+      await signIn(page, origin, 'grace@example.com', 'Grace Deposits');
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      expect(await page.getByTestId('deposits').count()).toBe(0);
+
+      // A tracked reference the service does not know for Grace (404) leaves the list quietly.
+      const userId = (await page.evaluate(
+        `fetch('/auth/session').then((r) => r.json()).then((b) => b.user.id)`,
+      )) as string;
+      await page.evaluate(
+        `sessionStorage.setItem('wallet.deposits.${userId}', JSON.stringify([{ reference: 'not-a-deposit-of-grace', amount: 700, status: 'pending' }]))`,
+      );
+      await page.reload();
+      await page.getByTestId('deposits').getByText('waiting for payment').waitFor();
+      await page.getByTestId('deposits').waitFor({ state: 'detached', timeout: 10_000 });
+      expect(await page.getByText('failed, nothing was charged').count()).toBe(0);
+    },
+    timeoutForStarts(2),
+  );
+
+  it.skipIf(!hasChromium)(
+    'checks a deposit against the API’s bounds, explains an unknown sign-in error, and puts the focus where the person is',
+    async () => {
+      const { origin, browser } = await started();
+      const context = await browser.newContext({ viewport: DESKTOP });
+      const page = await context.newPage();
+
+      // A sign-in error code that is an inherited name still gets the general message.
+      for (const code of ['constructor', '__proto__', 'toString', 'no_such_code']) {
+        await page.goto(`${origin}/?sign_in_error=${code}`);
+        expect((await page.getByRole('alert').textContent())?.trim()).toBe(
+          'The sign-in failed. Please try again.',
+        );
+      }
+
+      // Signed in: the focus is on the view's heading, not the page's body.
+      await signIn(page, origin, 'henry@example.com', 'Henry Focus');
+      await expect.poll(() => focused(page)).toEqual({ id: 'view-heading', text: 'Wallet' });
+      const other = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+      const idaWallet = await signIn(other, origin, 'ida@example.com', 'Ida Focus');
+
+      // A deposit above ₦10,000,000 is refused by the page itself, as the API would.
+      const deposits: string[] = [];
+      page.on('request', (request) => {
+        if (request.method() === 'POST' && request.url().endsWith('/wallet/deposit'))
+          deposits.push(request.url());
+      });
+      await page.goto(`${origin}/#/deposit`);
+      await page.getByLabel('Amount in naira').fill('10000000.01');
+      await page.getByRole('button', { name: 'Continue to checkout' }).click();
+      await page.getByText('A deposit is from ₦1.00 to ₦10,000,000.00').waitFor();
+      expect(deposits).toEqual([]);
+      await expect.poll(() => focused(page).then((f) => f.id)).toBe('amount');
+
+      // Review moves the focus to the confirmation's heading; a refused Send to the field it concerns.
+      await page.goto(`${origin}/#/send`);
+      await page.getByLabel('Recipient’s wallet number').fill(idaWallet);
+      await page.getByLabel('Amount in naira').fill('5');
+      await page.getByRole('button', { name: 'Review' }).click();
+      await expect.poll(() => focused(page)).toEqual({ id: 'view-heading', text: 'Confirm the payment' });
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.getByLabel('Amount in naira').waitFor();
+      await expect.poll(() => focused(page).then((f) => f.id)).toBe('amount');
+      expect(await page.getByLabel('Amount in naira').getAttribute('aria-invalid')).toBe('true');
     },
     timeoutForStarts(2),
   );

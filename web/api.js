@@ -15,6 +15,23 @@ export class ApiError extends Error {
   }
 }
 
+/** @type {Problem} */
+const LOST = {
+  status: 0,
+  code: 'network',
+  detail: 'The wallet service could not be reached, or its answer was lost',
+};
+
+/**
+ * Whether a refusal leaves it unknown if the request took effect: no answer at all, a server
+ * error, or the same attempt still being processed. Such an attempt is retried with the same
+ * Idempotency-Key, so the service does it at most once; any other answer is definite.
+ * @param {Problem} problem
+ */
+export function outcomeUnknown(problem) {
+  return problem.status === 0 || problem.status >= 500 || problem.code === 'idempotency_request_in_progress';
+}
+
 /** @type {string | null} */
 let csrfToken = null;
 /** @type {() => void} */
@@ -60,14 +77,19 @@ export async function call(method, path, options = {}) {
       cache: 'no-store',
     });
   } catch {
-    throw new ApiError({
-      status: 0,
-      code: 'network',
-      detail: 'The wallet service could not be reached; try again',
-    });
+    throw new ApiError(LOST);
   }
-  const text = await response.text();
-  const body = text === '' ? null : JSON.parse(text);
+  /** @type {any} */
+  let body = null;
+  try {
+    const text = await response.text();
+    body = text === '' ? null : JSON.parse(text);
+  } catch {
+    // The answer was cut off, or is not JSON (a proxy's error page): what happened is unknown
+    // when it was a success, and the status says enough when it was not.
+    if (response.ok) throw new ApiError(LOST);
+    body = null;
+  }
   if (!response.ok) {
     const problem =
       body && typeof body.code === 'string'

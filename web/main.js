@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, setCsrfToken, whenSignedOut } from './api.js';
 import { html } from './ui.js';
 import { BankView } from './views/bank.js';
-import { DepositView } from './views/deposit.js';
+import { DepositView, forgetDeposits } from './views/deposit.js';
 import { HistoryView } from './views/history.js';
 import { KeysView } from './views/keys.js';
 import { SendView } from './views/send.js';
@@ -55,9 +55,11 @@ function App() {
   }, []);
 
   // Focus the new view's heading, so keyboard and screen reader users start at its top.
+  // Also after signing in or out: the session's state (loading, out, in) is part of the key.
+  const signedIn = session === 'loading' ? 'loading' : session === null ? 'out' : 'in';
   useEffect(() => {
-    if (session !== 'loading') document.getElementById('view-heading')?.focus();
-  }, [path, session === null]);
+    if (signedIn !== 'loading') document.getElementById('view-heading')?.focus();
+  }, [path, signedIn]);
 
   if (session === 'loading') return html`<main id="main"><p>Loading your wallet…</p></main>`;
   if (session === null) return html`<main id="main"><${SignInView} /></main>`;
@@ -68,6 +70,7 @@ function App() {
   async function signOut() {
     try {
       await call('POST', '/auth/sign-out');
+      forgetDeposits();
       setCsrfToken(null);
       setSession(null);
       location.hash = '';

@@ -41,7 +41,7 @@ export function Field(props) {
  * @param {{ error: string | null | undefined }} props
  */
 export function FormError({ error }) {
-  return error ? html`<p class="error form-error" role="alert">${error}</p>` : null;
+  return error ? html`<p class="error form-error" role="alert" tabindex="-1">${error}</p>` : null;
 }
 
 /**
@@ -64,4 +64,22 @@ export function placeProblem(problem, codeFields = {}) {
  */
 export function Heading({ children }) {
   return html`<h1 tabindex="-1" id="view-heading">${children}</h1>`;
+}
+
+/**
+ * Puts the focus where a refusal is explained, so keyboard and screen reader users are not left
+ * on the page's body: the first field marked invalid, else the form's alert, else the heading.
+ * @param {ParentNode} [within]
+ */
+export function focusFirstProblem(within = document) {
+  const target =
+    within.querySelector('[aria-invalid="true"]') ??
+    within.querySelector('.form-error') ??
+    document.getElementById('view-heading');
+  if (target instanceof HTMLElement) target.focus();
+}
+
+/** Focuses the view's heading (after its content changed in place: a review, a result). */
+export function focusHeading() {
+  document.getElementById('view-heading')?.focus();
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, call, newIdempotencyKey } from '../api.js';
+import { ApiError, call, newIdempotencyKey, outcomeUnknown } from '../api.js';
 import { formatNaira, parseNaira } from '../money.js';
-import { Field, FormError, Heading, html, placeProblem } from '../ui.js';
+import { Field, FormError, focusFirstProblem, Heading, html, placeProblem } from '../ui.js';
 
 /**
  * @typedef {{ id: string, bank_code: string, bank_name: string, account_number: string,
@@ -14,6 +14,11 @@ const MIN_WITHDRAWAL_KOBO = 10_000;
 const MAX_WITHDRAWAL_KOBO = 1_000_000_000;
 const POLL_INTERVAL_MS = 1500;
 const MAX_POLLS = 200;
+/**
+ * After `success` a bank can still reverse a transfer (Paystack sends `transfer.reversed`): the
+ * page keeps looking for this long, less often each time, so a reversal soon after shows here.
+ */
+const WATCH_AFTER_SUCCESS_MS = 30_000;
 
 /**
  * Paystack's NGN transfer fee as SPEC states it (₦10 up to ₦5,000, ₦25 up to ₦50,000, ₦50 above),
@@ -30,7 +35,7 @@ function expectedFee(kobo) {
 /** @type {Record<string, string>} */
 const WITHDRAWAL_STATUS = {
   pending: 'on its way to the bank',
-  success: 'paid to the bank',
+  success: 'sent to the bank; if the bank reverses it, the money comes back to your wallet',
   failed: 'failed; the money is back in your wallet',
   reversed: 'reversed by the bank; the money is back in your wallet',
 };
@@ -159,22 +164,61 @@ function WithdrawForm({ accounts }) {
   const [withdrawal, setWithdrawal] = useState(/** @type {Withdrawal | null} */ (null));
   const [busy, setBusy] = useState(false);
   const sending = useRef(false);
-
-  // The accepted withdrawal's status, polled until Paystack settles it.
+  // Set when the last try of the reviewed withdrawal got no definite answer: it may have been made.
+  const [unknown, setUnknown] = useState(/** @type {string | null} */ (null));
+  // That attempt, kept if the person goes back to the form and reviews the same withdrawal again.
+  const openAttempt = useRef(
+    /** @type {{ account: BankAccount, kobo: number, key: string } | null} */ (null),
+  );
+  const form = useRef(/** @type {HTMLElement | null} */ (null));
   useEffect(() => {
-    if (withdrawal === null || withdrawal.status !== 'pending') return undefined;
+    if (review !== null) document.getElementById('review-heading')?.focus();
+  }, [review !== null]);
+  useEffect(() => {
+    if (Object.keys(errors).length > 0 && form.current) focusFirstProblem(form.current);
+  }, [errors]);
+  useEffect(() => {
+    if (unknown !== null && form.current) focusFirstProblem(form.current);
+  }, [unknown]);
+
+  // The accepted withdrawal's status, polled until Paystack settles it, then for a while after a
+  // success in case the bank reverses it.
+  useEffect(() => {
+    if (withdrawal === null || withdrawal.status === 'failed' || withdrawal.status === 'reversed') {
+      return undefined;
+    }
+    const reference = withdrawal.reference;
     let polls = 0;
-    const timer = setInterval(async () => {
-      if (++polls > MAX_POLLS) return clearInterval(timer);
+    /** @type {number | null} */
+    let succeededAt = withdrawal.status === 'success' ? Date.now() : null;
+    let delay = POLL_INTERVAL_MS;
+    let stopped = false;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    const tick = async () => {
+      if (stopped) return;
       try {
-        const { body } = await call('GET', `/wallet/withdrawals/${withdrawal.reference}`);
-        if (body.status !== 'pending') setWithdrawal(body);
+        const { body } = await call('GET', `/wallet/withdrawals/${reference}`);
+        if (stopped) return;
+        setWithdrawal(body);
+        if (body.status === 'failed' || body.status === 'reversed') return;
+        if (body.status === 'success') {
+          succeededAt ??= Date.now();
+          delay = Math.min(delay * 2, 8_000);
+        }
       } catch {
         // Retried at the next tick; the status stays as last seen.
       }
-    }, POLL_INTERVAL_MS);
-    return () => clearInterval(timer);
-  }, [withdrawal?.reference, withdrawal?.status]);
+      if (++polls > MAX_POLLS) return;
+      if (succeededAt !== null && Date.now() - succeededAt >= WATCH_AFTER_SUCCESS_MS) return;
+      timer = setTimeout(tick, delay);
+    };
+    timer = setTimeout(tick, delay);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [withdrawal?.reference]);
 
   /** @param {Event} event */
   function toReview(event) {
@@ -190,7 +234,9 @@ function WithdrawForm({ accounts }) {
     }
     setErrors(found);
     if (!account || 'error' in parsed || Object.keys(found).length > 0) return;
-    setReview({ account, kobo: parsed.kobo, key: newIdempotencyKey() });
+    const open = openAttempt.current;
+    const same = open !== null && open.account.id === account.id && open.kobo === parsed.kobo;
+    setReview(same ? open : { account, kobo: parsed.kobo, key: newIdempotencyKey() });
   }
 
   async function confirm() {
@@ -202,11 +248,21 @@ function WithdrawForm({ accounts }) {
         body: { amount: review.kobo, bank_account_id: review.account.id },
         idempotencyKey: review.key,
       });
+      openAttempt.current = null;
+      setUnknown(null);
       setWithdrawal(body);
       setReview(null);
       setAmount('');
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
+      if (outcomeUnknown(error.problem)) {
+        // Perhaps made: the same request, with the same key, is what may be sent again.
+        openAttempt.current = review;
+        setUnknown(error.problem.detail);
+        return;
+      }
+      openAttempt.current = null;
+      setUnknown(null);
       const placed = placeProblem(error.problem, {
         insufficient_funds: 'amount',
         bank_account_not_found: 'bank_account_id',
@@ -221,22 +277,30 @@ function WithdrawForm({ accounts }) {
 
   if (review !== null) {
     const fee = expectedFee(review.kobo);
-    return html`<div class="card" aria-labelledby="review-heading">
-      <h2 id="review-heading">Confirm the withdrawal</h2>
+    return html`<div class="card" aria-labelledby="review-heading" ref=${form}>
+      <h2 id="review-heading" tabindex="-1">Confirm the withdrawal</h2>
       <dl class="summary">
         <dt>To</dt><dd>${review.account.account_name}, ${review.account.bank_name} <span class="mono">${review.account.account_number}</span></dd>
         <dt>Amount</dt><dd>${formatNaira(review.kobo)}</dd>
         <dt>Paystack’s fee</dt><dd data-testid="fee">${formatNaira(fee)}</dd>
         <dt>Taken from your wallet</dt><dd data-testid="total"><strong>${formatNaira(review.kobo + fee)}</strong></dd>
       </dl>
+      <${FormError} error=${
+        unknown === null
+          ? null
+          : `${unknown.replace(/[.;:\s]+$/, '')}. The withdrawal may have been made: Try again sends this same withdrawal, and it is made at most once.`
+      } />
       <div class="row">
-        <button type="button" onClick=${confirm} disabled=${busy}>${busy ? 'Withdrawing…' : 'Withdraw'}</button>
-        <button type="button" class="secondary" onClick=${() => setReview(null)} disabled=${busy}>Change</button>
+        <button type="button" onClick=${confirm} disabled=${busy}>${busy ? 'Withdrawing…' : unknown === null ? 'Withdraw' : 'Try again'}</button>
+        <button type="button" class="secondary" onClick=${() => {
+          setReview(null);
+          setUnknown(null);
+        }} disabled=${busy}>Change</button>
       </div>
     </div>`;
   }
 
-  return html`<form class="card" onSubmit=${toReview} noValidate aria-labelledby="withdraw-heading">
+  return html`<form class="card" onSubmit=${toReview} noValidate aria-labelledby="withdraw-heading" ref=${form}>
     <h2 id="withdraw-heading">New withdrawal</h2>
     <div class="field">
       <label for="bank_account_id">Pay to</label>

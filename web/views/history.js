@@ -48,23 +48,24 @@ export function HistoryView() {
     ${
       rows !== null && rows.length > 0
         ? html`<div class="table-wrap" role="region" aria-labelledby="history-caption" tabindex="0">
-            <table data-testid="history">
+            <table data-testid="history" class="stack" role="table">
               <caption id="history-caption">Page ${pages.length}, newest first</caption>
-              <thead>
-                <tr><th scope="col">When</th><th scope="col">Type</th><th scope="col">Amount</th>
-                <th scope="col">Status</th><th scope="col">Counterparty</th></tr>
+              <thead role="rowgroup">
+                <tr role="row"><th scope="col" role="columnheader">When</th><th scope="col" role="columnheader">Type</th>
+                <th scope="col" role="columnheader">Amount</th><th scope="col" role="columnheader">Status</th>
+                <th scope="col" role="columnheader">Counterparty</th></tr>
               </thead>
-              <tbody>
+              <tbody role="rowgroup">
                 ${rows.map(
-                  (row) => html`<tr key=${row.id}>
-                    <td>${formatTime(row.created_at)}</td>
-                    <td>${TYPES[row.type] ?? row.type}</td>
-                    <td class=${`num ${row.direction}`}>
+                  (row) => html`<tr key=${row.id} role="row">
+                    <td role="cell" data-label="When">${formatTime(row.created_at)}</td>
+                    <td role="cell" data-label="Type">${TYPES[row.type] ?? row.type}</td>
+                    <td role="cell" data-label="Amount" class=${`num ${row.direction}`}>
                       ${row.direction === 'credit' ? '+' : '−'}${formatNaira(row.amount)}
                       <span class="visually-hidden">${row.direction === 'credit' ? ' in' : ' out'}</span>
                     </td>
-                    <td>${row.status}</td>
-                    <td class="mono">${row.counterparty_wallet_number ?? '—'}</td>
+                    <td role="cell" data-label="Status">${row.status}</td>
+                    <td role="cell" data-label="Counterparty" class="mono">${row.counterparty_wallet_number ?? '—'}</td>
                   </tr>`,
                 )}
               </tbody>

@@ -1,7 +1,7 @@
-import { useRef, useState } from 'preact/hooks';
-import { ApiError, call, newIdempotencyKey } from '../api.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, call, newIdempotencyKey, outcomeUnknown } from '../api.js';
 import { formatNaira, parseNaira, walletNumberProblem } from '../money.js';
-import { Field, FormError, Heading, html, placeProblem } from '../ui.js';
+import { Field, FormError, focusFirstProblem, focusHeading, Heading, html, placeProblem } from '../ui.js';
 
 /** Refusals that concern one field, so they are shown beside it. */
 const CODE_FIELDS = {
@@ -13,8 +13,10 @@ const CODE_FIELDS = {
 
 /**
  * Send money: the recipient's number checked as it is typed, a confirmation that shows it, and
- * one Idempotency-Key per confirmed attempt, so a double click (or a retry after a lost answer)
- * pays once.
+ * one Idempotency-Key per attempt, so a double click (or a retry after a lost answer) pays once.
+ * An attempt lasts until the service answers it definitely: after a lost answer or a server
+ * error the same request is offered again with the same key, and reviewing the same recipient
+ * and amount again keeps that key too; only other details, or a definite answer, start anew.
  */
 export function SendView() {
   const [walletNumber, setWalletNumber] = useState('');
@@ -25,6 +27,12 @@ export function SendView() {
     /** @type {{ walletNumber: string, kobo: number, key: string } | null} */ (null),
   );
   const [busy, setBusy] = useState(false);
+  // Set when the last try of the reviewed attempt got no definite answer: it may have been paid.
+  const [unknown, setUnknown] = useState(/** @type {string | null} */ (null));
+  // The attempt whose outcome is unknown, kept when the person goes back to the form.
+  const openAttempt = useRef(
+    /** @type {{ walletNumber: string, kobo: number, key: string } | null} */ (null),
+  );
   const [done, setDone] = useState(
     /** @type {{ amount: number, recipient: string, balance: number, reference: string } | null} */ (null),
   );
@@ -46,7 +54,10 @@ export function SendView() {
     if ('error' in parsed) found.amount = parsed.error;
     setErrors(found);
     if (problem || 'error' in parsed) return;
-    setReview({ walletNumber: walletNumber.replace(/\s/g, ''), kobo: parsed.kobo, key: newIdempotencyKey() });
+    const number = walletNumber.replace(/\s/g, '');
+    const open = openAttempt.current;
+    const same = open !== null && open.walletNumber === number && open.kobo === parsed.kobo;
+    setReview(same ? open : { walletNumber: number, kobo: parsed.kobo, key: newIdempotencyKey() });
   }
 
   async function confirm() {
@@ -58,6 +69,8 @@ export function SendView() {
         body: { wallet_number: review.walletNumber, amount: review.kobo },
         idempotencyKey: review.key,
       });
+      openAttempt.current = null;
+      setUnknown(null);
       setDone({
         amount: body.amount,
         recipient: body.recipient_wallet_number,
@@ -70,6 +83,14 @@ export function SendView() {
       setTouched(false);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
+      if (outcomeUnknown(error.problem)) {
+        // Perhaps paid: the same request, with the same key, is what may be sent again.
+        openAttempt.current = review;
+        setUnknown(error.problem.detail);
+        return;
+      }
+      openAttempt.current = null;
+      setUnknown(null);
       const placed = placeProblem(error.problem, CODE_FIELDS);
       setErrors(placed.field === null ? { form: placed.message } : { [placed.field]: placed.message });
       setReview(null);
@@ -78,6 +99,20 @@ export function SendView() {
       setBusy(false);
     }
   }
+
+  // A new stage (confirmation, result, back to the form) starts at its heading; a refusal at its field.
+  const stage = done !== null ? 'done' : review !== null ? 'review' : 'form';
+  const firstStage = useRef(true);
+  useEffect(() => {
+    if (firstStage.current) firstStage.current = false;
+    else focusHeading();
+  }, [stage]);
+  useEffect(() => {
+    if (Object.keys(errors).length > 0) focusFirstProblem();
+  }, [errors]);
+  useEffect(() => {
+    if (unknown !== null) focusFirstProblem();
+  }, [unknown]);
 
   if (done !== null) {
     return html`<section>
@@ -100,9 +135,17 @@ export function SendView() {
           <dt>Amount</dt><dd data-testid="confirm-amount">${formatNaira(review.kobo)}</dd>
         </dl>
         <p>Check the wallet number: a payment cannot be taken back.</p>
+        <${FormError} error=${
+          unknown === null
+            ? null
+            : `${unknown.replace(/[.;:\s]+$/, '')}. The payment may have gone through: Try again sends this same payment, and it is paid at most once.`
+        } />
         <div class="row">
-          <button type="button" onClick=${confirm} disabled=${busy}>${busy ? 'Sending…' : 'Send'}</button>
-          <button type="button" class="secondary" onClick=${() => setReview(null)} disabled=${busy}>Change</button>
+          <button type="button" onClick=${confirm} disabled=${busy}>${busy ? 'Sending…' : unknown === null ? 'Send' : 'Try again'}</button>
+          <button type="button" class="secondary" onClick=${() => {
+            setReview(null);
+            setUnknown(null);
+          }} disabled=${busy}>Change</button>
         </div>
       </div>
     </section>`;

@@ -9,10 +9,22 @@ const SIGN_IN_ERRORS = /** @type {Record<string, string>} */ ({
   identity_provider_error: 'Google could not be reached. Please try again in a moment.',
 });
 
+const FALLBACK = 'The sign-in failed. Please try again.';
+
+/**
+ * The words for a callback's error code; any code not in the table (including the names every
+ * object inherits, such as `constructor`) gets the general message.
+ * @param {string | null} code
+ * @returns {string | null}
+ */
+export function signInErrorMessage(code) {
+  if (code === null) return null;
+  return Object.hasOwn(SIGN_IN_ERRORS, code) ? (SIGN_IN_ERRORS[code] ?? FALLBACK) : FALLBACK;
+}
 /** The signed-out page: one button that starts the same Google (or dev) sign-in as the API's. */
 export function SignInView() {
   const code = new URLSearchParams(location.search).get('sign_in_error');
-  const message = code === null ? null : (SIGN_IN_ERRORS[code] ?? 'The sign-in failed. Please try again.');
+  const message = signInErrorMessage(code);
   return html`<section class="card narrow">
     <${Heading}>Your wallet</${Heading}>
     <p>Hold naira, pay other wallets instantly, withdraw to your bank, and manage API keys and webhooks.</p>

@@ -48,7 +48,7 @@ export function WalletView({ session }) {
       }
       <${FormError} error=${error} />
     </div>
-    <${PendingDeposits} onSettled=${refresh} />
+    <${PendingDeposits} userId=${session.user.id} onSettled=${refresh} />
     <ul class="actions">
       <li><a class="button" href="#/deposit">Deposit</a></li>
       <li><a class="button" href="#/send">Send money</a></li>
