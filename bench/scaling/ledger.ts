@@ -288,3 +288,54 @@ export async function functionMeanMs(client: Client, name: string): Promise<numb
 export async function resetStats(client: Client): Promise<void> {
   await client.query('select pg_stat_reset()');
 }
+
+export interface TransferPlan {
+  /** Shared buffers the call touched (hit + read), and of them read from outside shared_buffers. */
+  buffers: number;
+  read: number;
+  /** WAL the call wrote (the commit record aside): bytes, and full-page images among its records. */
+  walBytes: number;
+  fullPageImages: number;
+  ms: number;
+}
+
+/**
+ * One real transfer between random wallets under EXPLAIN (ANALYZE, BUFFERS, WAL), which counts
+ * everything the function's statements did; median of `tries` (each one moves money).
+ */
+export async function explainTransfer(
+  client: Client,
+  population: Population,
+  tries: number,
+): Promise<TransferPlan> {
+  const samples: TransferPlan[] = [];
+  for (let i = 0; i < tries; i++) {
+    const sender = 1 + Math.floor(Math.random() * population.users);
+    const recipient =
+      1 + ((sender - 1 + 1 + Math.floor(Math.random() * (population.users - 1))) % population.users);
+    const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(
+      `explain (analyze, buffers, wal, format json)
+       select sender_balance from wallet_transfer(scaling_user_id($1), scaling_wallet_number($2), 1 + floor(random() * 500)::bigint,
+                                                  'trf-' || left(md5(random()::text || clock_timestamp()::text), 22))`,
+      [sender, recipient],
+    );
+    type Plan = { Plan: Record<string, number>; 'Execution Time': number };
+    const plan = ((rows[0]?.['QUERY PLAN'] ?? []) as Plan[])[0];
+    if (!plan) throw new Error('no plan');
+    const p = plan.Plan;
+    samples.push({
+      buffers: (p['Shared Hit Blocks'] ?? 0) + (p['Shared Read Blocks'] ?? 0),
+      read: p['Shared Read Blocks'] ?? 0,
+      walBytes: p['WAL Bytes'] ?? 0,
+      fullPageImages: p['WAL FPI'] ?? 0,
+      ms: plan['Execution Time'],
+    });
+  }
+  return {
+    buffers: median(samples.map((s) => s.buffers)),
+    read: median(samples.map((s) => s.read)),
+    walBytes: median(samples.map((s) => s.walBytes)),
+    fullPageImages: median(samples.map((s) => s.fullPageImages)),
+    ms: median(samples.map((s) => s.ms)),
+  };
+}

@@ -1,5 +1,5 @@
 // The scaling bench's report: markdown tables, as docs/SCALING.md records them.
-import { median, type RelationSize } from './ledger.ts';
+import { median, type RelationSize, type TransferPlan } from './ledger.ts';
 import type { PgbenchFigures } from './pgbench.ts';
 
 export interface SizeResult {
@@ -11,6 +11,8 @@ export interface SizeResult {
   checkSeconds: number;
   sizes: RelationSize[];
   historyPlan: { buffers: number; ms: number };
+  /** One transfer under EXPLAIN (ANALYZE, BUFFERS, WAL), medians. */
+  transferPlan: TransferPlan;
   posting: {
     clients: number;
     transfer: PgbenchFigures;
@@ -107,6 +109,19 @@ export function printReport(report: {
     }
   }
 
+  out.push(
+    '',
+    'One wallet_transfer call under EXPLAIN (ANALYZE, BUFFERS, WAL), one client, median of 51 (between runs, not under load):',
+    '',
+    '| entries | buffers touched | of them read from outside shared_buffers | WAL bytes | full-page images | server ms |',
+    '|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of results) {
+    const t = r.transferPlan;
+    out.push(
+      `| ${int(r.entries)} | ${t.buffers} | ${t.read} | ${int(t.walBytes)} | ${t.fullPageImages} | ${t.ms.toFixed(3)} |`,
+    );
+  }
   out.push(
     '',
     'Reads: a history page (GET /wallet/transactions, first page) and a balance read (GET /wallet/balance) against pgbench -S:',

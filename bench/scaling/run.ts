@@ -14,6 +14,7 @@ import {
   createPopulation,
   entryCount,
   explainHistory,
+  explainTransfer,
   functionMeanMs,
   ledgerBlockStats,
   type Population,
@@ -133,6 +134,7 @@ async function measureSize(
   const sizes: RelationSize[] = await relationSizes(client);
   const transfers = await transferCount(client);
   const history = await explainHistory(client, population, 21);
+  const transferPlan = await explainTransfer(client, population, 51);
 
   const posting: SizeResult['posting'] = [];
   for (const clients of POSTING_CLIENTS) {
@@ -192,6 +194,7 @@ async function measureSize(
     checkSeconds,
     sizes,
     historyPlan: history,
+    transferPlan,
     posting,
     reads,
   };
