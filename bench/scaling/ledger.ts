@@ -7,6 +7,9 @@ export type Client = pg.Client;
 
 export async function connect(databaseUrl: string): Promise<Client> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'bench-scaling' });
+  // A server restart mid-run (other work on a shared machine restarts it) surfaces as the next
+  // query's error; unheard, the client's 'error' event would end the process first.
+  client.on('error', () => {});
   await client.connect();
   // Bulk statements sort millions of rows; the server's default 4 MB would spill them to disk.
   await client.query(`set work_mem = '256MB'`);
@@ -40,6 +43,16 @@ export interface Population {
  * `users` users with a wallet each, every wallet funded with one deposit of `fundingKobo`
  * credited by the real `deposit_credit` (so 2 ledger entries per user before any transfer).
  */
+/** The population of a database an earlier run built (SCALING_RESUME). */
+export async function existingPopulation(client: Client): Promise<Population> {
+  const { rows } = await client.query<{ users: string; first: string }>(
+    `select count(*) as users, min(account_id) as first from wallets where user_id = scaling_user_id(account_id::int - (select min(account_id) from wallets)::int + 1)`,
+  );
+  const users = Number(rows[0]?.users);
+  if (!users) throw new Error('no bench population in this database');
+  return { users, firstAccount: Number(rows[0]?.first) };
+}
+
 export async function createPopulation(
   client: Client,
   users: number,

@@ -13,6 +13,7 @@ import {
   connect,
   createPopulation,
   entryCount,
+  existingPopulation,
   explainHistory,
   explainTransfer,
   functionMeanMs,
@@ -62,6 +63,10 @@ const MAX_TRANSFER_KOBO = 500;
 const GROW_CLIENTS = 8;
 const BULK_BATCH = 500_000;
 
+/** Reuse the databases (`<name>` and `<name>_pgbench`) of an earlier run kept with SCALING_KEEP_DATABASE=1. */
+const RESUME = process.env.SCALING_RESUME;
+const ATTEMPTS = 3;
+
 const started = Date.now();
 function log(message: string): void {
   console.log(`scaling [${((Date.now() - started) / 1000).toFixed(0)} s]: ${message}`);
@@ -73,6 +78,53 @@ function runNodeCli(script: string, url: string): string {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** The bench's one connection, opened again after the server restarted under it. */
+class Session {
+  client: Client | undefined;
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+  }
+  async open(): Promise<Client> {
+    await this.client?.end().catch(() => {});
+    this.client = await connect(this.url);
+    return this.client;
+  }
+  get(): Client {
+    if (!this.client) throw new Error('session not open');
+    return this.client;
+  }
+}
+
+/**
+ * Runs a step, and again (up to ATTEMPTS) when it fails: on this shared machine other work
+ * restarts PostgreSQL now and then, which ends our connection and any pgbench run. Each step is
+ * safe to repeat: growth counts what is there, runs are independent.
+ */
+async function retrying<T>(
+  session: Session,
+  label: string,
+  step: (client: Client) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step(session.get());
+    } catch (error) {
+      if (attempt >= ATTEMPTS) throw error;
+      log(`${label} failed (${(error as Error).message.split('\n')[0]}); waiting for the server, then again`);
+      for (let waited = 0; ; waited += 2) {
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        try {
+          await session.open();
+          break;
+        } catch (connectError) {
+          if (waited > 300) throw connectError;
+        }
+      }
+    }
+  }
 }
 
 /** Grows the ledger to `target` entries: wallet_transfer through pgbench, then bulk SQL. */
@@ -115,75 +167,78 @@ async function grow(
 }
 
 async function measureSize(
-  client: Client,
+  session: Session,
   urls: { wallet: string; pgbench: string },
   population: Population,
   scripts: ReturnType<typeof writeScripts>,
   target: number,
 ): Promise<SizeResult> {
-  const growth = await grow(client, urls.wallet, population, scripts.transfer, target);
-  log('vacuum analyze');
-  await vacuumLedger(client);
-  const entries = await entryCount(client);
+  const growStart = Date.now();
+  const growth = await retrying(session, 'growth', (client) =>
+    grow(client, urls.wallet, population, scripts.transfer, target),
+  );
+  log(`vacuum analyze (grown in ${((Date.now() - growStart) / 1000).toFixed(0)} s)`);
+  await retrying(session, 'vacuum', vacuumLedger);
+  const entries = await retrying(session, 'count', entryCount);
   log(`ledger:check at ${entries} entries`);
   const checkStart = Date.now();
-  const checkOutput = runNodeCli('src/ledger/check-cli.ts', urls.wallet);
+  const checkOutput = await retrying(session, 'ledger:check', async () =>
+    runNodeCli('src/ledger/check-cli.ts', urls.wallet),
+  );
   const checkSeconds = (Date.now() - checkStart) / 1000;
   if (!checkOutput.includes('every invariant holds')) throw new Error(`ledger:check failed:\n${checkOutput}`);
   log(`  every invariant holds (${checkSeconds.toFixed(1)} s)`);
-  const sizes: RelationSize[] = await relationSizes(client);
-  const transfers = await transferCount(client);
-  const history = await explainHistory(client, population, 21);
-  const transferPlan = await explainTransfer(client, population, 51);
+  const sizes: RelationSize[] = await retrying(session, 'sizes', relationSizes);
+  const transfers = await retrying(session, 'count', transferCount);
+  const history = await retrying(session, 'explain', (client) => explainHistory(client, population, 21));
+  const transferPlan = await retrying(session, 'explain', (client) =>
+    explainTransfer(client, population, 51),
+  );
 
   const posting: SizeResult['posting'] = [];
   for (const clients of POSTING_CLIENTS) {
     for (let repeat = 0; repeat < REPEATS; repeat++) {
-      await resetStats(client);
-      log(`transfer script, ${clients} clients, ${DURATION_S} s`);
-      const transfer = await timedRun(
-        urls.wallet,
-        { file: scripts.transfer },
-        {
-          clients,
-          seconds: DURATION_S,
-          defines: { users: population.users },
-        },
-      );
-      // Statistics reach the shared counters when a backend ends or goes idle; pgbench has quit.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const functionMs = await functionMeanMs(client, 'wallet_transfer');
-      const blocks = await ledgerBlockStats(client);
-      log(`tpcb-like, ${clients} clients, ${DURATION_S} s`);
-      const tpcb = await timedRun(urls.pgbench, { builtin: 'tpcb-like' }, { clients, seconds: DURATION_S });
-      log(`  transfers ${transfer.tps.toFixed(0)}/s, tpcb-like ${tpcb.tps.toFixed(0)}/s`);
-      posting.push({ clients, transfer, tpcb, functionMs, blocks });
+      const pair = await retrying(session, 'posting runs', async (client) => {
+        await resetStats(client);
+        log(`transfer script, ${clients} clients, ${DURATION_S} s`);
+        const defines = { users: population.users };
+        const transfer = await timedRun(
+          urls.wallet,
+          { file: scripts.transfer },
+          { clients, seconds: DURATION_S, defines },
+        );
+        // Statistics reach the shared counters when a backend ends or goes idle; pgbench has quit.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const functionMs = await functionMeanMs(client, 'wallet_transfer');
+        const blocks = await ledgerBlockStats(client);
+        log(`tpcb-like, ${clients} clients, ${DURATION_S} s`);
+        const tpcb = await timedRun(urls.pgbench, { builtin: 'tpcb-like' }, { clients, seconds: DURATION_S });
+        log(`  transfers ${transfer.tps.toFixed(0)}/s, tpcb-like ${tpcb.tps.toFixed(0)}/s`);
+        return { clients, transfer, tpcb, functionMs, blocks };
+      });
+      posting.push(pair);
     }
   }
   const reads: SizeResult['reads'] = [];
   for (const clients of READ_CLIENTS) {
     for (let repeat = 0; repeat < REPEATS; repeat++) {
       const defines = { users: population.users, first_account: population.firstAccount };
-      log(`history, balance and select-only, ${clients} clients, ${DURATION_S} s each`);
-      const historyRun = await timedRun(
-        urls.wallet,
-        { file: scripts.history },
-        { clients, seconds: DURATION_S, defines },
-      );
-      const balance = await timedRun(
-        urls.wallet,
-        { file: scripts.balance },
-        { clients, seconds: DURATION_S, defines },
-      );
-      const select = await timedRun(
-        urls.pgbench,
-        { builtin: 'select-only' },
-        { clients, seconds: DURATION_S },
-      );
-      log(
-        `  history ${historyRun.tps.toFixed(0)}/s, balance ${balance.tps.toFixed(0)}/s, select-only ${select.tps.toFixed(0)}/s`,
-      );
-      reads.push({ clients, history: historyRun, balance, select });
+      const run = { clients, seconds: DURATION_S, defines };
+      const triple = await retrying(session, 'read runs', async () => {
+        log(`history, balance and select-only, ${clients} clients, ${DURATION_S} s each`);
+        const historyRun = await timedRun(urls.wallet, { file: scripts.history }, run);
+        const balance = await timedRun(urls.wallet, { file: scripts.balance }, run);
+        const select = await timedRun(
+          urls.pgbench,
+          { builtin: 'select-only' },
+          { clients, seconds: DURATION_S },
+        );
+        log(
+          `  history ${historyRun.tps.toFixed(0)}/s, balance ${balance.tps.toFixed(0)}/s, select-only ${select.tps.toFixed(0)}/s`,
+        );
+        return { clients, history: historyRun, balance, select };
+      });
+      reads.push(triple);
     }
   }
   return {
@@ -217,39 +272,48 @@ async function serverSettings(client: Client): Promise<Record<string, string>> {
 
 async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-  const walletDb = `scaling_${stamp}`;
-  const pgbenchDb = `scaling_${stamp}_pgbench`;
+  const walletDb = RESUME ?? `scaling_${stamp}`;
+  const pgbenchDb = `${walletDb}_pgbench`;
   const urls = { wallet: databaseUrl(SERVER_URL, walletDb), pgbench: databaseUrl(SERVER_URL, pgbenchDb) };
   const dir = mkdtempSync(join(tmpdir(), 'bench-scaling-'));
   const scripts = writeScripts(dir, MAX_TRANSFER_KOBO);
-  let client: Client | undefined;
+  const session = new Session(urls.wallet);
   log(`databases ${walletDb} and ${pgbenchDb}; sizes ${SIZES.join(', ')} entries; ${USERS} users`);
   try {
-    await adminQuery(SERVER_URL, `create database ${walletDb}`);
-    await adminQuery(SERVER_URL, `create database ${pgbenchDb}`);
-    // Per-function server time for wallet_transfer (pg_stat_user_functions).
-    await adminQuery(SERVER_URL, `alter database ${walletDb} set track_functions = 'all'`);
-    log('migrate');
-    runNodeCli('src/db/migrate-cli.ts', urls.wallet);
-    log(`pgbench -i -s ${PGBENCH_SCALE}`);
-    await pgbenchInit(urls.pgbench, PGBENCH_SCALE);
-    client = await connect(urls.wallet);
-    const settings = await serverSettings(client);
-    log(`${USERS} users with a funded wallet each (deposit_credit)`);
-    const population = await createPopulation(client, USERS, FUNDING_KOBO);
-    const sample = await client.query<{ w: string }>(
-      `select scaling_wallet_number(n) as w from generate_series(1, 1000) n`,
-    );
-    if (!sample.rows.every((row) => isValidWalletNumber(row.w)))
+    let population: Population;
+    if (RESUME) {
+      await session.open();
+      population = await existingPopulation(session.get());
+      log(`resuming: ${population.users} users, ${await entryCount(session.get())} entries`);
+    } else {
+      await adminQuery(SERVER_URL, `create database ${walletDb}`);
+      await adminQuery(SERVER_URL, `create database ${pgbenchDb}`);
+      // Per-function server time for wallet_transfer (pg_stat_user_functions).
+      await adminQuery(SERVER_URL, `alter database ${walletDb} set track_functions = 'all'`);
+      log('migrate');
+      runNodeCli('src/db/migrate-cli.ts', urls.wallet);
+      log(`pgbench -i -s ${PGBENCH_SCALE}`);
+      await pgbenchInit(urls.pgbench, PGBENCH_SCALE);
+      await session.open();
+      log(`${USERS} users with a funded wallet each (deposit_credit)`);
+      population = await createPopulation(session.get(), USERS, FUNDING_KOBO);
+    }
+    const sample = await session
+      .get()
+      .query<{ w: string }>(`select scaling_wallet_number(n) as w from generate_series(1, 1000) n`);
+    if (!sample.rows.every((row) => isValidWalletNumber(row.w))) {
       throw new Error('a bench wallet number fails Luhn');
+    }
+    const settings = await serverSettings(session.get());
 
     const results: SizeResult[] = [];
-    for (const size of SIZES) results.push(await measureSize(client, urls, population, scripts, size));
+    for (const size of SIZES) results.push(await measureSize(session, urls, population, scripts, size));
     const totalSeconds = (Date.now() - started) / 1000;
-    printReport({ settings, users: USERS, durationS: DURATION_S, repeats: REPEATS, totalSeconds, results });
-    if (OUT) writeFileSync(OUT, `${JSON.stringify({ settings, users: USERS, results }, null, 2)}\n`);
+    const users = population.users;
+    printReport({ settings, users, durationS: DURATION_S, repeats: REPEATS, totalSeconds, results });
+    if (OUT) writeFileSync(OUT, `${JSON.stringify({ settings, users, results }, null, 2)}\n`);
   } finally {
-    await client?.end();
+    await session.client?.end().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
     if (KEEP_DATABASE) {
       log(`kept ${walletDb} and ${pgbenchDb}; drop them yourself`);
