@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
+import { onPostgres } from './support/database.ts';
 import { expectProblem, type JsonBody, json } from './support/http.ts';
 import { fundWallet } from './support/ledger.ts';
 
@@ -127,5 +129,37 @@ describe('GET /wallet/transactions', () => {
   it('shows a user only their own movements', async () => {
     const frank = await t.createUser();
     expect(await json(await history(frank))).toEqual([]);
+  });
+});
+
+describe.skipIf(!onPostgres)('the history query on PostgreSQL', () => {
+  it('walks the (account_id, id desc) index in its order: a page never sorts the whole history', async () => {
+    // The statement the page sends, as node-postgres receives it.
+    const original = pg.Client.prototype.query;
+    let history: { text: string; values: unknown[] } | undefined;
+    pg.Client.prototype.query = function captured(this: pg.Client, ...args: unknown[]) {
+      const [query, values] = args as [unknown, unknown];
+      const text = typeof query === 'string' ? query : String((query as { text?: string }).text ?? '');
+      if (text.includes('counterparty_wallet_number')) history = { text, values: values as unknown[] };
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      await fetch(`${t.url}/wallet/transactions?limit=2`, { headers: alice.auth });
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+    expect(history).toBeDefined();
+    // With sorting priced out, a plan without a Sort node exists only if the index gives the order.
+    const client = new pg.Client({ connectionString: t.database.url });
+    await client.connect();
+    try {
+      await client.query('set enable_sort = off');
+      const { rows } = await client.query(`explain (format json) ${history?.text}`, history?.values);
+      const plan = JSON.stringify(rows[0]);
+      expect(plan).not.toContain('"Node Type":"Sort"');
+      expect(plan).toContain('ledger_entries_account_id_id_idx');
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -91,7 +91,7 @@ export async function listWalletHistory(
           left join withdrawals returned on returned.return_transaction_id = t.id
          where e.account_id = ${accountId}
            ${before === undefined ? sql`` : sql`and e.id < ${before}`}
-         order by e.id desc
+         order by e.id desc nulls last
          limit ${options.limit + 1}`,
   );
   const page = rows.slice(0, options.limit);
