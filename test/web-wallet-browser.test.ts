@@ -59,6 +59,17 @@ async function balanceShown(page: Page): Promise<string> {
  * Presses Tab until the focused element's text or label is `name`, as a keyboard user does, and
  * checks that the focus is visible there (an outline). Throws when it is not reached in 40 presses.
  */
+/**
+ * Waits until the view's heading `name` is shown and has the focus: the page moves the focus there
+ * after it renders a new view or stage, and a key pressed before that would land elsewhere.
+ */
+async function focusedHeading(page: Page, name: string): Promise<void> {
+  await page.getByRole('heading', { name, level: 1 }).waitFor();
+  // Polled with evaluate: waitForFunction's string is an eval, which the page's CSP refuses.
+  const focused = `document.activeElement?.id === 'view-heading' && document.activeElement.textContent.trim() === ${JSON.stringify(name)}`;
+  await expect.poll(() => page.evaluate(focused)).toBe(true);
+}
+
 async function tabTo(page: Page, name: string): Promise<void> {
   for (let presses = 0; presses < 40; presses++) {
     await page.keyboard.press('Tab');
@@ -306,16 +317,16 @@ describe('the web wallet in a browser', () => {
       // Keyboard alone: Bob pays ₦20.50 back with Tab, typing and Enter.
       await bobPage.goto(`${origin}/#/`);
       await bobPage.reload();
-      await bobPage.getByRole('heading', { name: 'Wallet', level: 1 }).waitFor();
+      await focusedHeading(bobPage, 'Wallet');
       await tabTo(bobPage, 'Send');
       await bobPage.keyboard.press('Enter');
-      await bobPage.getByRole('heading', { name: 'Send money', level: 1 }).waitFor();
+      await focusedHeading(bobPage, 'Send money');
       await tabTo(bobPage, 'Recipient’s wallet number');
       await bobPage.keyboard.type(aliceWallet);
       await bobPage.keyboard.press('Tab');
       await bobPage.keyboard.type('20.50');
       await bobPage.keyboard.press('Enter');
-      await bobPage.getByRole('heading', { name: 'Confirm the payment' }).waitFor();
+      await focusedHeading(bobPage, 'Confirm the payment');
       await tabTo(bobPage, 'Send');
       await bobPage.keyboard.press('Enter');
       await bobPage.getByRole('heading', { name: 'Money sent' }).waitFor();
