@@ -20,19 +20,23 @@ function pgbenchConnectionArgs(databaseUrl: string): { args: string[]; env: Reco
   };
 }
 
-async function runPgbenchProcess(args: string[], databaseUrl: string, timeoutMs: number): Promise<string> {
+/**
+ * Runs pgbench (`PGBENCH`, else Debian's) with `args` on the database `databaseUrl` names, killed
+ * after `timeoutMs`; its output (the last 64 KiB of stdout and stderr, where the report is), or a
+ * throw with that output when it fails.
+ */
+export async function runPgbench(args: string[], databaseUrl: string, timeoutMs: number): Promise<string> {
   const connection = pgbenchConnectionArgs(databaseUrl);
   const child = spawn(process.env.PGBENCH ?? '/usr/bin/pgbench', [...args, ...connection.args], {
     env: { PATH: process.env.PATH ?? '', ...connection.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
+  const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-64 * 1024);
-  });
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
@@ -41,8 +45,12 @@ async function runPgbenchProcess(args: string[], databaseUrl: string, timeoutMs:
 }
 
 /** `pgbench -i -s <scale>`: pgbench's own tables, filled, in the given (fresh) database. */
-export async function pgbenchInit(databaseUrl: string, scale: number): Promise<void> {
-  await runPgbenchProcess(['-i', '-q', '-s', String(scale)], databaseUrl, 10 * 60_000);
+export async function pgbenchInit(
+  databaseUrl: string,
+  scale: number,
+  timeoutMs = 10 * 60_000,
+): Promise<void> {
+  await runPgbench(['-i', '-q', '-s', String(scale)], databaseUrl, timeoutMs);
 }
 
 /** Transactions per second (without connection time), average latency in ms, and counts. */
@@ -60,7 +68,11 @@ export async function pgbenchRun(
 ): Promise<PgbenchResult> {
   const args = ['-c', String(options.clients), '-j', String(options.threads), '-T', String(options.seconds)];
   if (options.selectOnly) args.push('-S');
-  const output = await runPgbenchProcess(args, databaseUrl, (options.seconds + 120) * 1000);
+  return parsePgbench(await runPgbench(args, databaseUrl, (options.seconds + 120) * 1000));
+}
+
+/** The figures of a pgbench report; throws when it has no tps line. */
+export function parsePgbench(output: string): PgbenchResult {
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(output)?.[1];
   if (tps === undefined) throw new Error(`no tps in pgbench output:\n${output}`);
   return {

@@ -1,67 +1,8 @@
 // pgbench for the scaling bench: PostgreSQL's own C client running either its built-in scripts
 // (the baselines) or our SQL (the ledger's posting, history and balance queries) as custom scripts.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench';
-
-function connectionArgs(databaseUrl: string): { args: string[]; env: Record<string, string> } {
-  const url = new URL(databaseUrl);
-  const env: Record<string, string> = {};
-  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
-  return {
-    args: [
-      '-h',
-      url.hostname,
-      '-p',
-      url.port || '5432',
-      '-U',
-      decodeURIComponent(url.username || 'postgres'),
-      decodeURIComponent(url.pathname.slice(1)),
-    ],
-    env,
-  };
-}
-
-/** Runs pgbench with `args` on the database `databaseUrl` names; its whole output, or a throw. */
-export async function runPgbench(args: string[], databaseUrl: string, timeoutMs: number): Promise<string> {
-  const connection = connectionArgs(databaseUrl);
-  const child = spawn(PGBENCH, [...args, ...connection.args], {
-    env: { PATH: process.env.PATH ?? '', ...connection.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-64 * 1024);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`pgbench ${args.join(' ')} exited with ${code}:\n${output}`);
-  return output;
-}
-
-export interface PgbenchFigures {
-  tps: number;
-  latencyAvgMs: number;
-  transactions: number;
-  failed: number;
-}
-
-export function parsePgbench(output: string): PgbenchFigures {
-  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(output)?.[1];
-  if (tps === undefined) throw new Error(`no tps in pgbench output:\n${output}`);
-  return {
-    tps: Number(tps),
-    latencyAvgMs: Number(/latency average = ([\d.]+) ms/.exec(output)?.[1] ?? 'NaN'),
-    transactions: Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1] ?? 'NaN'),
-    failed: Number(/number of failed transactions: (\d+)/.exec(output)?.[1] ?? '0'),
-  };
-}
+import { type PgbenchResult, parsePgbench, runPgbench } from '../pgbench.ts';
 
 /** What one timed run executes: a built-in script (`tpcb-like`, `select-only`) or a file of ours. */
 export type Workload = { builtin: 'tpcb-like' | 'select-only' } | { file: string };
@@ -74,7 +15,7 @@ export async function timedRun(
   databaseUrl: string,
   workload: Workload,
   options: { clients: number; seconds: number; defines?: Record<string, string | number> },
-): Promise<PgbenchFigures> {
+): Promise<PgbenchResult> {
   const threads = Math.min(2, options.clients);
   const args = ['-n', '-M', 'prepared', '-c', String(options.clients), '-j', String(threads)];
   args.push('-T', String(options.seconds));
@@ -89,16 +30,11 @@ export async function countedRun(
   databaseUrl: string,
   file: string,
   options: { clients: number; transactionsPerClient: number; defines: Record<string, string | number> },
-): Promise<PgbenchFigures> {
+): Promise<PgbenchResult> {
   const args = ['-n', '-M', 'prepared', '-c', String(options.clients), '-j', '2'];
   args.push('-t', String(options.transactionsPerClient), '-f', file);
   for (const [name, value] of Object.entries(options.defines)) args.push('-D', `${name}=${value}`);
   return parsePgbench(await runPgbench(args, databaseUrl, 60 * 60_000));
-}
-
-/** `pgbench -i -s <scale>` into a fresh database, for the baselines. */
-export async function pgbenchInit(databaseUrl: string, scale: number): Promise<void> {
-  await runPgbench(['-i', '-q', '-s', String(scale)], databaseUrl, 20 * 60_000);
 }
 
 /**

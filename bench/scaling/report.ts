@@ -1,13 +1,14 @@
 // The scaling bench's report: markdown tables, as docs/SCALING.md records them.
+
+import type { PgbenchResult } from '../pgbench.ts';
 import { median, type RelationSize, type TransferPlan } from './ledger.ts';
-import type { PgbenchFigures } from './pgbench.ts';
 
 export interface SizeResult {
   /** The size asked for (entries); `entries` is what was there when measured. */
   target: number;
   entries: number;
   transfers: number;
-  growth: { realPath: PgbenchFigures | undefined; bulkTransfers: number; bulkSeconds: number };
+  growth: { realPath: PgbenchResult | undefined; bulkTransfers: number; bulkSeconds: number };
   checkSeconds: number;
   /** What happened to `npm run ledger:check` itself. */
   checkNote: string;
@@ -17,14 +18,14 @@ export interface SizeResult {
   transferPlan: TransferPlan;
   posting: {
     clients: number;
-    transfer: PgbenchFigures;
-    tpcb: PgbenchFigures;
+    transfer: PgbenchResult;
+    tpcb: PgbenchResult;
     /** Server time per wallet_transfer call, pg_stat_user_functions. */
     functionMs: number;
     /** Blocks of the ledger's tables and indexes read from outside shared_buffers, and hit, during the run. */
     blocks: { read: number; hit: number };
   }[];
-  reads: { clients: number; history: PgbenchFigures; balance: PgbenchFigures; select: PgbenchFigures }[];
+  reads: { clients: number; history: PgbenchResult; balance: PgbenchResult; select: PgbenchResult }[];
 }
 
 const MIB = 1024 * 1024;

@@ -12,6 +12,7 @@ import type { Database } from '../../src/db/client.ts';
 import * as schema from '../../src/db/schema.ts';
 import { checkLedger } from '../../src/ledger/check.ts';
 import { isValidWalletNumber } from '../../src/ledger/wallet-number.ts';
+import { type PgbenchResult, pgbenchInit } from '../pgbench.ts';
 import {
   bulkTransfers,
   type Client,
@@ -30,7 +31,7 @@ import {
   transferCount,
   vacuumLedger,
 } from './ledger.ts';
-import { countedRun, type PgbenchFigures, pgbenchInit, timedRun, writeScripts } from './pgbench.ts';
+import { countedRun, timedRun, writeScripts } from './pgbench.ts';
 import { printReport, type SizeResult } from './report.ts';
 
 function listOf(name: string, fallback: string): number[] {
@@ -172,9 +173,9 @@ async function grow(
   population: Population,
   script: string,
   target: number,
-): Promise<{ realPath: PgbenchFigures | undefined; bulkTransfers: number; bulkSeconds: number }> {
+): Promise<{ realPath: PgbenchResult | undefined; bulkTransfers: number; bulkSeconds: number }> {
   let current = await entryCount(client);
-  let realPath: PgbenchFigures | undefined;
+  let realPath: PgbenchResult | undefined;
   const realTarget = Math.min(target, REAL_PATH_UP_TO);
   if (current < realTarget) {
     const transfers = Math.ceil((realTarget - current) / 2);
@@ -328,7 +329,7 @@ async function main(): Promise<void> {
       log('migrate');
       runNodeCli('src/db/migrate-cli.ts', urls.wallet);
       log(`pgbench -i -s ${PGBENCH_SCALE}`);
-      await pgbenchInit(urls.pgbench, PGBENCH_SCALE);
+      await pgbenchInit(urls.pgbench, PGBENCH_SCALE, 20 * 60_000);
       await session.open();
       log(`${USERS} users with a funded wallet each (deposit_credit)`);
       population = await createPopulation(session.get(), USERS, FUNDING_KOBO);
