@@ -45,6 +45,23 @@ export function FormError({ error }) {
 }
 
 /**
+ * A confirmation's warning and buttons: the action (Try again once an answer was lost, which
+ * resends the same attempt, see `useAttempt`) and Change, back to the form.
+ * @param {{ unknown: string | null, retryNote: string, busy: boolean, action: string,
+ *   busyLabel: string, onSend: () => void, onChange: () => void }} props
+ *   `unknown`: why the last try's outcome is unknown; `retryNote`: what Try again does.
+ */
+export function ConfirmActions(props) {
+  const { unknown, busy } = props;
+  return html`
+    <${FormError} error=${unknown === null ? null : `${unknown.replace(/[.;:\s]+$/, '')}. ${props.retryNote}`} />
+    <div class="row">
+      <button type="button" onClick=${props.onSend} disabled=${busy}>${busy ? props.busyLabel : unknown === null ? props.action : 'Try again'}</button>
+      <button type="button" class="secondary" onClick=${props.onChange} disabled=${busy}>Change</button>
+    </div>`;
+}
+
+/**
  * Where a refusal belongs: the field a validation `detail` names (`body.amount: must be …`, the
  * service's form for every schema refusal), else the field `codeFields` maps the problem's `code`
  * to, else the form as a whole.

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, call, newIdempotencyKey, outcomeUnknown } from '../api.js';
+import { ApiError, call } from '../api.js';
+import { useAttempt } from '../attempt.js';
 import { formatNaira, parseNaira } from '../money.js';
-import { Field, FormError, focusFirstProblem, Heading, html, placeProblem } from '../ui.js';
+import { ConfirmActions, Field, FormError, focusFirstProblem, Heading, html, placeProblem } from '../ui.js';
 
 /**
  * @typedef {{ id: string, bank_code: string, bank_name: string, account_number: string,
@@ -158,18 +159,12 @@ function WithdrawForm({ accounts }) {
   const [accountId, setAccountId] = useState('');
   const [amount, setAmount] = useState('');
   const [errors, setErrors] = useState(/** @type {Record<string, string>} */ ({}));
-  const [review, setReview] = useState(
-    /** @type {{ account: BankAccount, kobo: number, key: string } | null} */ (null),
-  );
   const [withdrawal, setWithdrawal] = useState(/** @type {Withdrawal | null} */ (null));
-  const [busy, setBusy] = useState(false);
-  const sending = useRef(false);
-  // Set when the last try of the reviewed withdrawal got no definite answer: it may have been made.
-  const [unknown, setUnknown] = useState(/** @type {string | null} */ (null));
-  // That attempt, kept if the person goes back to the form and reviews the same withdrawal again.
-  const openAttempt = useRef(
-    /** @type {{ account: BankAccount, kobo: number, key: string } | null} */ (null),
+  const attempt = useAttempt(
+    /** @type {(open: { account: BankAccount, kobo: number }, next: { account: BankAccount, kobo: number }) => boolean} */
+    (open, next) => open.account.id === next.account.id && open.kobo === next.kobo,
   );
+  const { reviewed: review, busy, unknown } = attempt;
   const form = useRef(/** @type {HTMLElement | null} */ (null));
   useEffect(() => {
     if (review !== null) document.getElementById('review-heading')?.focus();
@@ -234,45 +229,27 @@ function WithdrawForm({ accounts }) {
     }
     setErrors(found);
     if (!account || 'error' in parsed || Object.keys(found).length > 0) return;
-    const open = openAttempt.current;
-    const same = open !== null && open.account.id === account.id && open.kobo === parsed.kobo;
-    setReview(same ? open : { account, kobo: parsed.kobo, key: newIdempotencyKey() });
+    attempt.review({ account, kobo: parsed.kobo });
   }
 
   async function confirm() {
-    if (review === null || sending.current) return;
-    sending.current = true;
-    setBusy(true);
-    try {
-      const { body } = await call('POST', '/wallet/withdrawals', {
+    const sent = await attempt.send((review) =>
+      call('POST', '/wallet/withdrawals', {
         body: { amount: review.kobo, bank_account_id: review.account.id },
         idempotencyKey: review.key,
-      });
-      openAttempt.current = null;
-      setUnknown(null);
-      setWithdrawal(body);
-      setReview(null);
-      setAmount('');
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      if (outcomeUnknown(error.problem)) {
-        // Perhaps made: the same request, with the same key, is what may be sent again.
-        openAttempt.current = review;
-        setUnknown(error.problem.detail);
-        return;
-      }
-      openAttempt.current = null;
-      setUnknown(null);
-      const placed = placeProblem(error.problem, {
+      }),
+    );
+    if (sent === undefined) return;
+    if ('refusal' in sent) {
+      const placed = placeProblem(sent.refusal, {
         insufficient_funds: 'amount',
         bank_account_not_found: 'bank_account_id',
       });
       setErrors(placed.field === null ? { form: placed.message } : { [placed.field]: placed.message });
-      setReview(null);
-    } finally {
-      sending.current = false;
-      setBusy(false);
+      return;
     }
+    setWithdrawal(sent.result.body);
+    setAmount('');
   }
 
   if (review !== null) {
@@ -285,18 +262,15 @@ function WithdrawForm({ accounts }) {
         <dt>Paystack’s fee</dt><dd data-testid="fee">${formatNaira(fee)}</dd>
         <dt>Taken from your wallet</dt><dd data-testid="total"><strong>${formatNaira(review.kobo + fee)}</strong></dd>
       </dl>
-      <${FormError} error=${
-        unknown === null
-          ? null
-          : `${unknown.replace(/[.;:\s]+$/, '')}. The withdrawal may have been made: Try again sends this same withdrawal, and it is made at most once.`
-      } />
-      <div class="row">
-        <button type="button" onClick=${confirm} disabled=${busy}>${busy ? 'Withdrawing…' : unknown === null ? 'Withdraw' : 'Try again'}</button>
-        <button type="button" class="secondary" onClick=${() => {
-          setReview(null);
-          setUnknown(null);
-        }} disabled=${busy}>Change</button>
-      </div>
+      <${ConfirmActions}
+        unknown=${unknown}
+        retryNote="The withdrawal may have been made: Try again sends this same withdrawal, and it is made at most once."
+        busy=${busy}
+        action="Withdraw"
+        busyLabel="Withdrawing…"
+        onSend=${confirm}
+        onChange=${attempt.back}
+      />
     </div>`;
   }
 

@@ -1,7 +1,17 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, call, newIdempotencyKey, outcomeUnknown } from '../api.js';
+import { call } from '../api.js';
+import { useAttempt } from '../attempt.js';
 import { formatNaira, parseNaira, walletNumberProblem } from '../money.js';
-import { Field, FormError, focusFirstProblem, focusHeading, Heading, html, placeProblem } from '../ui.js';
+import {
+  ConfirmActions,
+  Field,
+  FormError,
+  focusFirstProblem,
+  focusHeading,
+  Heading,
+  html,
+  placeProblem,
+} from '../ui.js';
 
 /** Refusals that concern one field, so they are shown beside it. */
 const CODE_FIELDS = {
@@ -23,22 +33,14 @@ export function SendView() {
   const [amount, setAmount] = useState('');
   const [touched, setTouched] = useState(false);
   const [errors, setErrors] = useState(/** @type {Record<string, string>} */ ({}));
-  const [review, setReview] = useState(
-    /** @type {{ walletNumber: string, kobo: number, key: string } | null} */ (null),
+  const attempt = useAttempt(
+    /** @type {(open: { walletNumber: string, kobo: number }, next: { walletNumber: string, kobo: number }) => boolean} */
+    (open, next) => open.walletNumber === next.walletNumber && open.kobo === next.kobo,
   );
-  const [busy, setBusy] = useState(false);
-  // Set when the last try of the reviewed attempt got no definite answer: it may have been paid.
-  const [unknown, setUnknown] = useState(/** @type {string | null} */ (null));
-  // The attempt whose outcome is unknown, kept when the person goes back to the form.
-  const openAttempt = useRef(
-    /** @type {{ walletNumber: string, kobo: number, key: string } | null} */ (null),
-  );
+  const { reviewed: review, busy, unknown } = attempt;
   const [done, setDone] = useState(
     /** @type {{ amount: number, recipient: string, balance: number, reference: string } | null} */ (null),
   );
-  // Set at once on the first click, before the re-render that disables the button.
-  const sending = useRef(false);
-
   // Checked as typed: a stray character at once, the length and check digit once all 13 are in.
   const numberProblem = touched || /[^\d\s]/.test(walletNumber) ? walletNumberProblem(walletNumber) : null;
 
@@ -54,50 +56,32 @@ export function SendView() {
     if ('error' in parsed) found.amount = parsed.error;
     setErrors(found);
     if (problem || 'error' in parsed) return;
-    const number = walletNumber.replace(/\s/g, '');
-    const open = openAttempt.current;
-    const same = open !== null && open.walletNumber === number && open.kobo === parsed.kobo;
-    setReview(same ? open : { walletNumber: number, kobo: parsed.kobo, key: newIdempotencyKey() });
+    attempt.review({ walletNumber: walletNumber.replace(/\s/g, ''), kobo: parsed.kobo });
   }
 
   async function confirm() {
-    if (review === null || sending.current) return;
-    sending.current = true;
-    setBusy(true);
-    try {
-      const { body } = await call('POST', '/wallet/transfer', {
+    const sent = await attempt.send((review) =>
+      call('POST', '/wallet/transfer', {
         body: { wallet_number: review.walletNumber, amount: review.kobo },
         idempotencyKey: review.key,
-      });
-      openAttempt.current = null;
-      setUnknown(null);
-      setDone({
-        amount: body.amount,
-        recipient: body.recipient_wallet_number,
-        balance: body.balance,
-        reference: body.reference,
-      });
-      setReview(null);
-      setWalletNumber('');
-      setAmount('');
-      setTouched(false);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      if (outcomeUnknown(error.problem)) {
-        // Perhaps paid: the same request, with the same key, is what may be sent again.
-        openAttempt.current = review;
-        setUnknown(error.problem.detail);
-        return;
-      }
-      openAttempt.current = null;
-      setUnknown(null);
-      const placed = placeProblem(error.problem, CODE_FIELDS);
+      }),
+    );
+    if (sent === undefined) return;
+    if ('refusal' in sent) {
+      const placed = placeProblem(sent.refusal, CODE_FIELDS);
       setErrors(placed.field === null ? { form: placed.message } : { [placed.field]: placed.message });
-      setReview(null);
-    } finally {
-      sending.current = false;
-      setBusy(false);
+      return;
     }
+    const { body } = sent.result;
+    setDone({
+      amount: body.amount,
+      recipient: body.recipient_wallet_number,
+      balance: body.balance,
+      reference: body.reference,
+    });
+    setWalletNumber('');
+    setAmount('');
+    setTouched(false);
   }
 
   // A new stage (confirmation, result, back to the form) starts at its heading; a refusal at its field.
@@ -135,18 +119,15 @@ export function SendView() {
           <dt>Amount</dt><dd data-testid="confirm-amount">${formatNaira(review.kobo)}</dd>
         </dl>
         <p>Check the wallet number: a payment cannot be taken back.</p>
-        <${FormError} error=${
-          unknown === null
-            ? null
-            : `${unknown.replace(/[.;:\s]+$/, '')}. The payment may have gone through: Try again sends this same payment, and it is paid at most once.`
-        } />
-        <div class="row">
-          <button type="button" onClick=${confirm} disabled=${busy}>${busy ? 'Sending…' : unknown === null ? 'Send' : 'Try again'}</button>
-          <button type="button" class="secondary" onClick=${() => {
-            setReview(null);
-            setUnknown(null);
-          }} disabled=${busy}>Change</button>
-        </div>
+        <${ConfirmActions}
+          unknown=${unknown}
+          retryNote="The payment may have gone through: Try again sends this same payment, and it is paid at most once."
+          busy=${busy}
+          action="Send"
+          busyLabel="Sending…"
+          onSend=${confirm}
+          onChange=${attempt.back}
+        />
       </div>
     </section>`;
   }
