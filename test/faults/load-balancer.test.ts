@@ -14,7 +14,13 @@ import { startTestPaystack, type TestPaystack } from '../support/paystack.ts';
 import { SHARED_REDIS_URL, sharedRedisForTests } from '../support/redis.ts';
 import { type ServiceProcess, startServiceProcess, timeoutForStarts } from '../support/service-process.ts';
 import { type Haproxy, haproxyBinary, startHaproxy } from './haproxy.ts';
-import { createFundedUsers, type FundedUser, faultServiceEnv, sleep } from './support.ts';
+import {
+  createFundedUsers,
+  expectOneTransferPerKey,
+  type FundedUser,
+  faultServiceEnv,
+  sleep,
+} from './support.ts';
 
 // Three service processes on one PostgreSQL database and one Redis, behind HAProxy, as a team
 // would run them. Clients send keyed transfers and Paystack sends (and resends) signed deposit
@@ -305,16 +311,7 @@ describe.runIf(runs)('three instances behind HAProxy, one killed under load', ()
     // ——— Exactly once: one ledger transaction per key, one credit per deposit ———
     const references = finalTransfers.map((a) => a.body?.reference as string);
     expect(new Set(references).size).toBe(TRANSFERS);
-    const posted = await queryRows<{ reference: string }>(
-      db,
-      sql`select reference from ledger_transactions where kind = 'transfer'`,
-    );
-    expect(posted.map((row) => row.reference).sort()).toEqual([...references].sort());
-    const [keys] = await queryRows<{ count: number }>(
-      db,
-      sql`select count(*)::int as count from idempotency_keys where state = 'completed' and response_status = 200`,
-    );
-    expect(keys?.count).toBe(TRANSFERS);
+    await expectOneTransferPerKey(db, references);
     const credits = await queryRows<{ reference: string; status: string; credits: number }>(
       db,
       sql`select d.reference, d.status, count(t.id)::int as credits

@@ -1,7 +1,9 @@
+import { sql } from 'drizzle-orm';
+import { expect } from 'vitest';
 import { chargeSuccessBody, signedWebhookHeaders } from '../../harness/paystack-webhooks.ts';
 import { issueAccessToken } from '../../src/auth/jwt.ts';
 import { signInUser } from '../../src/auth/users.ts';
-import type { Database } from '../../src/db/client.ts';
+import { type Database, queryRows } from '../../src/db/client.ts';
 import { pairedProviders } from '../support/app.ts';
 import { fundWallet } from '../support/ledger.ts';
 
@@ -162,4 +164,22 @@ export async function deliverChargeSuccess(
   } catch {
     return { reference: deposit.reference, status: undefined };
   }
+}
+
+/**
+ * Exactly once per Idempotency-Key: the ledger holds one transfer for each of `references` (the
+ * references the clients were finally answered with, one per key) and no other, and as many keys
+ * completed with a 200.
+ */
+export async function expectOneTransferPerKey(db: Database, references: readonly string[]): Promise<void> {
+  const posted = await queryRows<{ reference: string }>(
+    db,
+    sql`select reference from ledger_transactions where kind = 'transfer'`,
+  );
+  expect(posted.map((row) => row.reference).sort()).toEqual([...references].sort());
+  const [keys] = await queryRows<{ count: number }>(
+    db,
+    sql`select count(*)::int as count from idempotency_keys where state = 'completed' and response_status = 200`,
+  );
+  expect(keys?.count).toBe(references.length);
 }
