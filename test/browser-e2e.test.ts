@@ -1,16 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { START_TIMEOUT_MS } from '../harness/node-server.ts';
+import { hasChromium, launchChromium } from './support/browser.ts';
 import { json } from './support/http.ts';
 import { type ServiceProcess, startServiceProcess, timeoutForStarts } from './support/service-process.ts';
 import { quietPeriod, waitFor } from './support/wait.ts';
-
-/** Debian's Chromium only: nothing here may download a browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wallet-e2e-'));
 let service: ServiceProcess | undefined;
@@ -29,11 +26,7 @@ describe('the whole offline flow in a browser', () => {
       // As `npm start` with no configuration: dev sign-in, Paystack simulator, embedded database.
       service = await startServiceProcess({ env: { DATA_DIR: dataDir } });
       expect(service.output()).toMatch(/PAYMENTS ARE SIMULATED/);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        timeout: START_TIMEOUT_MS,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      browser = await launchChromium({ timeoutMs: START_TIMEOUT_MS });
       const page = await browser.newPage();
 
       // Sign in through the provider's page, as a person does.

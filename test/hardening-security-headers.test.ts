@@ -1,15 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
+import { hasChromium, launchChromium } from './support/browser.ts';
 import { json } from './support/http.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 let t: TestApp;
 let alice: TestUser;
@@ -130,13 +128,10 @@ describe('security headers (SPEC "Limits and hardening")', () => {
     expect(plain.headers.get('strict-transport-security')).toBeNull();
   });
 
-  it.skipIf(!existsSync(CHROMIUM))(
+  it.skipIf(!hasChromium)(
     'renders Swagger UI at /docs under its CSP, with no violation',
     async () => {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const violations: string[] = [];

@@ -1,14 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { START_TIMEOUT_MS } from '../harness/node-server.ts';
+import { hasChromium, launchChromium } from './support/browser.ts';
 import { type ServiceProcess, startServiceProcess, timeoutForStarts } from './support/service-process.ts';
 
-/** Debian's Chromium only: nothing here may download a browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 /** Where the screenshots go; CI keeps the folder as an artifact (the README names it). */
 const SCREENSHOTS = join(import.meta.dirname, '..', 'artifacts', 'screenshots');
 const AXE = join(import.meta.dirname, '..', 'node_modules', 'axe-core', 'axe.min.js');
@@ -125,11 +123,7 @@ async function scanAndShoot(page: Page, name: string): Promise<void> {
 async function started(): Promise<{ origin: string; service: ServiceProcess; browser: Browser }> {
   service ??= await startServiceProcess({ env: { DATA_DIR: dataDir } });
   mkdirSync(SCREENSHOTS, { recursive: true });
-  browser ??= await chromium.launch({
-    executablePath: CHROMIUM,
-    timeout: START_TIMEOUT_MS,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser ??= await launchChromium({ timeoutMs: START_TIMEOUT_MS });
   // The dev sign-in's redirect URI is on localhost: the page's origin, where the cookie lives.
   return { origin: service.url.replace('127.0.0.1', 'localhost'), service, browser };
 }
