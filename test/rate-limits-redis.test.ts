@@ -5,11 +5,9 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { generateApiKey } from '../src/auth/api-key-format.ts';
-import { issueAccessToken } from '../src/auth/jwt.ts';
-import { signInUser } from '../src/auth/users.ts';
 import { loggerOptions } from '../src/http/logging.ts';
 import { createKeyAt, type Headers, keyAuth, sendTo } from './support/api-keys.ts';
-import { type TestUser, testConfig } from './support/app.ts';
+import { createTestUser, type TestUser, testConfig } from './support/app.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { expectProblem } from './support/http.ts';
 import { expectLedgerConsistent } from './support/ledger.ts';
@@ -77,17 +75,13 @@ async function startInstances(count: number, env: Record<string, string>): Promi
         .split('\n')
         .filter((line) => line !== '')
         .map((line) => JSON.parse(line) as Record<string, unknown>),
-    async createUser() {
-      const email = `redis${++userCounter}-${process.pid}@example.com`;
-      const user = await signInUser(database.handle.db, { subject: `sub-${email}`, email, name: null });
-      const { token } = await issueAccessToken(user.id, config.jwtSecret, config.jwtTtlSeconds);
-      return {
-        id: user.id,
-        email,
-        token,
-        walletNumber: user.walletNumber,
-        auth: { authorization: `Bearer ${token}` },
-      };
+    createUser() {
+      return createTestUser(
+        database.handle.db,
+        config,
+        `redis${++userCounter}-${process.pid}@example.com`,
+        null,
+      );
     },
     async close() {
       try {

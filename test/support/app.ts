@@ -63,6 +63,27 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /**
+ * Creates (or finds) the user `email` with a wallet, as a first sign-in does but without Google,
+ * and a JWT for them signed with `config`'s key.
+ */
+export async function createTestUser(
+  db: Database,
+  config: Config,
+  email: string,
+  name: string | null,
+): Promise<TestUser> {
+  const user = await signInUser(db, { subject: `sub-${email}`, email, name });
+  const { token } = await issueAccessToken(user.id, config.jwtSecret, config.jwtTtlSeconds);
+  return {
+    id: user.id,
+    email,
+    token,
+    walletNumber: user.walletNumber,
+    auth: { authorization: `Bearer ${token}` },
+  };
+}
+
+/**
  * A real app on a real database, listening on loopback: on an ephemeral port, or on `port` when the
  * configuration must know it beforehand (the sign-in redirect URI).
  */
@@ -84,20 +105,8 @@ export async function startTestApp(
     db,
     database,
     config,
-    async createUser(email = `user${++userCounter}-${process.pid}@example.com`) {
-      const user = await signInUser(db, {
-        subject: `sub-${email}`,
-        email,
-        name: email.split('@')[0] ?? null,
-      });
-      const { token } = await issueAccessToken(user.id, config.jwtSecret, config.jwtTtlSeconds);
-      return {
-        id: user.id,
-        email,
-        token,
-        walletNumber: user.walletNumber,
-        auth: { authorization: `Bearer ${token}` },
-      };
+    createUser(email = `user${++userCounter}-${process.pid}@example.com`) {
+      return createTestUser(db, config, email, email.split('@')[0] ?? null);
     },
     async close() {
       try {
