@@ -16,7 +16,7 @@ import type { Database } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import { principalOf } from '../http/authentication.ts';
 import { toProblem } from '../http/problem.ts';
-import { getWalletOfUser } from '../ledger/wallets.ts';
+import { getWalletOfPrincipal } from '../ledger/wallets.ts';
 
 const STATE_COOKIE = 'wallet_sign_in';
 const STATE_COOKIE_PATH = '/auth/google';
@@ -209,7 +209,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/auth/session',
     {
-      config: { auth: { allowApiKey: false } },
+      config: { auth: { allowApiKey: false, readsWallet: true } },
       schema: {
         tags: ['auth'],
         summary: 'Who is signed in, and the session’s CSRF token',
@@ -220,8 +220,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => {
-      const { userId } = principalOf(request);
-      const [user, wallet] = await Promise.all([findUser(db, userId), getWalletOfUser(db, userId)]);
+      const principal = principalOf(request);
+      const [user, wallet] = await Promise.all([
+        findUser(db, principal.userId),
+        getWalletOfPrincipal(db, principal),
+      ]);
       if (!user) throw signedInUserGone();
       return {
         user,
