@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AuthenticationPolicy } from './auth/authenticate.ts';
 import { createGoogleSignIn, type GoogleSignIn } from './auth/google.ts';
-import type { Principal } from './auth/permissions.ts';
+import type { Principal, UncheckedApiKey } from './auth/permissions.ts';
 import type { Config } from './config.ts';
 import { type Database, type DatabaseHandle, queryRows } from './db/client.ts';
 import { registerAuthentication } from './http/authentication.ts';
@@ -50,7 +50,7 @@ declare module 'fastify' {
     auth?: AuthenticationPolicy;
   }
   interface FastifyRequest {
-    principal: Principal | null;
+    principal: Principal | UncheckedApiKey | null;
     /** The web wallet's session cookie when it, not a header, authenticated the request. */
     sessionToken: string | null;
   }

@@ -6,8 +6,9 @@ import { onPostgres } from './support/database.ts';
 import { expectProblem, json } from './support/http.ts';
 import { fundWallet } from './support/ledger.ts';
 
-// Issue #15, item 5: a keyed balance read is one round trip to PostgreSQL (the key's check and the
-// wallet in one statement), with no cache that could let a revoked key through.
+// Issue #15, item 5: a keyed balance read, and a keyed transfer without an Idempotency-Key, is one
+// round trip to PostgreSQL (the key's check and the work in one statement), with no cache that
+// could let a revoked key through.
 
 let t: TestApp;
 let alice: TestUser;
@@ -73,6 +74,23 @@ describe.skipIf(!onPostgres)('round trips to PostgreSQL', () => {
     });
     expect(sent.status).toBe(200);
     expect((await json(await byKey())).balance).toBe(7_500);
+  });
+
+  it('a keyed transfer without an Idempotency-Key is one statement, its key checked in it', async () => {
+    const key: string = (await createKeyAt(t.url, alice, { permissions: ['transfer'] })).api_key;
+    const send = () =>
+      fetch(`${t.url}/wallet/transfer`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ wallet_number: bob.walletNumber, amount: 100 }),
+      });
+    // The key's first use records last_used_at, in the same statement here; the count is of a later one.
+    expect((await send()).status).toBe(200);
+
+    const keyed = await statementsDuring(send);
+    expect(keyed.response.status).toBe(200);
+    expect(keyed.statements, keyed.statements.join('\n---\n')).toHaveLength(1);
+    expect(keyed.statements[0]).toContain('wallet_transfer_by_api_key');
   });
 
   it('refuses a revoked key on the very next request', async () => {

@@ -1,40 +1,41 @@
 import { eq, sql } from 'drizzle-orm';
-import { preparedPerDatabase, type Queryable } from '../db/client.ts';
-import { accounts, apiKeys, wallets } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
+import { databaseErrorCode, preparedPerDatabase, type Queryable } from '../db/client.ts';
+import { accounts, wallets } from '../db/schema.ts';
+import { AppError, invariant } from '../errors.ts';
 import { debtAccounts, WALLET_COLUMNS, walletFromRow } from '../ledger/wallets.ts';
 import { hashApiKey, isWellFormedApiKey } from './api-key-format.ts';
 import type { Permission, Principal, WalletSnapshot } from './permissions.ts';
 
-/** `last_used_at` is informational: refreshing it at most this often keeps reads free of writes. */
-const LAST_USED_RESOLUTION_MS = 60_000;
-
-const KEY_COLUMNS = {
-  id: apiKeys.id,
-  userId: apiKeys.userId,
-  permissions: apiKeys.permissions,
-  expiresAt: apiKeys.expiresAt,
-  revokedAt: apiKeys.revokedAt,
-  lastUsedAt: apiKeys.lastUsedAt,
+/**
+ * The refusals of the `api_key_use` database function (`src/ledger/sql/07_api_key_use.sql`) by
+ * SQLSTATE, for every statement that checks a key through it: `401 invalid_api_key`,
+ * `api_key_revoked`, `api_key_expired`.
+ */
+export const API_KEY_REFUSALS: Readonly<Record<string, () => AppError>> = {
+  WL011: () => new AppError('invalid_api_key', 'The API key is not recognised'),
+  WL012: () => new AppError('api_key_revoked', 'The API key has been revoked'),
+  WL013: () => new AppError('api_key_expired', 'The API key has expired; roll it over for a new one'),
 };
 
-interface KeyRow {
-  id: string;
-  userId: string;
-  permissions: string[];
-  expiresAt: Date;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
+/**
+ * The SHA-256 under which the key is stored, for a statement that checks the key itself; throws
+ * `401 invalid_api_key` for a key that is not well formed (its checksum says no without a query).
+ */
+export function apiKeyHashOf(key: string): Buffer {
+  if (!isWellFormedApiKey(key)) throw new AppError('invalid_api_key', 'The API key is malformed');
+  return hashApiKey(key);
 }
 
+/** The columns `api_key_use` answers, as read from it under the alias `k`. */
+const KEY_COLUMNS = {
+  id: sql<string>`k.api_key_id`,
+  userId: sql<string>`k.key_user_id`,
+  permissions: sql<string[]>`k.key_permissions`,
+};
+const keyUse = sql`api_key_use(${sql.placeholder('keyHash')}) k`;
+
 /** Runs on every request made with an API key, so it is prepared once. */
-const apiKeyByHash = preparedPerDatabase((db) =>
-  db
-    .select(KEY_COLUMNS)
-    .from(apiKeys)
-    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
-    .prepare('api_key_by_hash'),
-);
+const apiKeyByHash = preparedPerDatabase((db) => db.select(KEY_COLUMNS).from(keyUse).prepare('api_key_use'));
 
 /**
  * The same, with the owner's wallet read in the same statement, for routes that read it: a keyed
@@ -44,55 +45,65 @@ const apiKeyByHash = preparedPerDatabase((db) =>
 const apiKeyWithWalletByHash = preparedPerDatabase((db) =>
   db
     .select({ ...KEY_COLUMNS, ...WALLET_COLUMNS })
-    .from(apiKeys)
-    .leftJoin(wallets, eq(wallets.userId, apiKeys.userId))
+    .from(keyUse)
+    .leftJoin(wallets, sql`${wallets.userId} = k.key_user_id`)
     .leftJoin(accounts, eq(accounts.id, wallets.accountId))
     .leftJoin(debtAccounts, eq(debtAccounts.id, wallets.debtAccountId))
-    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
-    .prepare('api_key_with_wallet_by_hash'),
+    .prepare('api_key_use_with_wallet'),
 );
 
+/** Runs `statement`, turning the refusals of `api_key_use` into theirs (`API_KEY_REFUSALS`). */
+async function checkingKey<T>(statement: Promise<T>): Promise<T> {
+  try {
+    return await statement;
+  } catch (error) {
+    const refusal = API_KEY_REFUSALS[databaseErrorCode(error) ?? ''];
+    if (refusal) throw refusal();
+    throw error;
+  }
+}
+
 /**
- * Turns a presented API key into its owner's principal, or says precisely why not: `401`
- * `invalid_api_key` (malformed or unknown), `api_key_revoked` or `api_key_expired`. Refreshes the
- * key's `last_used_at` at most once a minute. With `withWallet`, the principal carries the owner's
- * wallet, read in the same statement.
+ * Turns a presented API key into its owner's principal in one statement (`api_key_use`), or says
+ * precisely why not: `401 invalid_api_key` (malformed or unknown), `api_key_revoked` or
+ * `api_key_expired`. The statement refreshes the key's `last_used_at` at most once a minute. With
+ * `withWallet`, the principal carries the owner's wallet, read in the same statement.
  */
 export async function resolveApiKey(
   db: Queryable,
   key: string,
-  options: { withWallet?: boolean; now?: Date } = {},
+  options: { withWallet?: boolean } = {},
 ): Promise<Principal> {
-  const now = options.now ?? new Date();
-  if (!isWellFormedApiKey(key)) throw new AppError('invalid_api_key', 'The API key is malformed');
-  const keyHash = hashApiKey(key);
-  let row: KeyRow | undefined;
+  const keyHash = apiKeyHashOf(key);
+  let row: { id: string; userId: string; permissions: string[] } | undefined;
   let wallet: WalletSnapshot | undefined;
   if (options.withWallet) {
-    const [found] = await apiKeyWithWalletByHash(db).execute({ keyHash });
+    const [found] = await checkingKey(apiKeyWithWalletByHash(db).execute({ keyHash }));
     row = found;
     wallet = found === undefined ? undefined : walletFromRow(found);
   } else {
-    [row] = await apiKeyByHash(db).execute({ keyHash });
+    [row] = await checkingKey(apiKeyByHash(db).execute({ keyHash }));
   }
-  if (!row) throw new AppError('invalid_api_key', 'The API key is not recognised');
-  if (row.revokedAt !== null) throw new AppError('api_key_revoked', 'The API key has been revoked');
-  if (row.expiresAt.getTime() <= now.getTime()) {
-    throw new AppError('api_key_expired', 'The API key has expired; roll it over for a new one');
-  }
-  if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-    await db
-      .update(apiKeys)
-      .set({ lastUsedAt: now })
-      .where(
-        sql`${apiKeys.id} = ${row.id} and (${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${now})`,
-      );
-  }
+  invariant(row !== undefined, 'api_key_use answers one row or raises');
   return {
     via: 'api_key',
     userId: row.userId,
     apiKeyId: row.id,
+    apiKeyHash: keyHash,
     permissions: row.permissions as Permission[],
     ...(wallet === undefined ? {} : { wallet }),
   };
+}
+
+/**
+ * Records a use of the key whose hash is `keyHash` (its `last_used_at`, at most once a minute),
+ * for a statement that checked the key and was then refused, undoing its own record with it.
+ * Refusals of the key itself are ignored: there is no use to record.
+ */
+export async function recordApiKeyUse(db: Queryable, keyHash: Buffer): Promise<void> {
+  try {
+    await apiKeyByHash(db).execute({ keyHash });
+  } catch (error) {
+    if (API_KEY_REFUSALS[databaseErrorCode(error) ?? ''] === undefined) throw error;
+  }
 }

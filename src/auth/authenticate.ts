@@ -4,10 +4,10 @@ import { users } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { findWalletByUser } from '../ledger/wallets.ts';
 import { API_KEY_PREFIX } from './api-key-format.ts';
-import { resolveApiKey } from './api-key-verify.ts';
+import { apiKeyHashOf, resolveApiKey } from './api-key-verify.ts';
 import { verifyAccessToken } from './jwt.ts';
-import type { Permission, Principal } from './permissions.ts';
-import { hasPermission, signedInUserGone } from './permissions.ts';
+import type { Permission, Principal, UncheckedApiKey } from './permissions.ts';
+import { hasPermission, lacksPermission, signedInUserGone } from './permissions.ts';
 
 export interface Credentials {
   authorization: string | undefined;
@@ -17,6 +17,11 @@ export interface Credentials {
    * sent: an API client's explicit credential always wins over a cookie its browser happens to hold.
    */
   session?: string | undefined;
+  /**
+   * Whether a `checkedInStatement` route may take this request's API key unchecked: not when the
+   * request needs its user before its statement runs (an Idempotency-Key is scoped by user).
+   */
+  keyCheckable?: boolean;
 }
 
 export interface AuthenticationPolicy {
@@ -30,6 +35,14 @@ export interface AuthenticationPolicy {
    * reading it would cost every request the joins.
    */
   readsWallet?: boolean;
+  /**
+   * The route's domain call checks an API key in the statement that does its work, so the check
+   * here needs no database and the request is one round trip: a key whose format and checksum
+   * pass becomes an `UncheckedApiKey`, which that statement checks for validity, revocation,
+   * expiry and the route's `permission`. Only for a key that `Credentials.keyCheckable` allows;
+   * tokens are checked here as on every route.
+   */
+  checkedInStatement?: boolean;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
@@ -40,13 +53,14 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
  * against `policy`. Throws AppError: `400 ambiguous_credentials` (both headers sent),
  * `401 unauthenticated` (none), `401 invalid_token` (a bad token or session, an API key sent as a
  * Bearer token, or a token whose user no longer exists), the API key refusals of `resolveApiKey`,
- * `403 permission_denied`.
+ * `403 permission_denied`. On a `checkedInStatement` route a checkable API key comes back as an
+ * `UncheckedApiKey`, its checks that need the database left to the route's statement.
  */
 export async function authenticate(
   credentials: Credentials,
   policy: AuthenticationPolicy,
   deps: { db: Queryable; jwtSecret: Uint8Array },
-): Promise<Principal> {
+): Promise<Principal | UncheckedApiKey> {
   const { authorization, apiKey } = credentials;
   if (authorization !== undefined && apiKey !== undefined) {
     throw new AppError('ambiguous_credentials', 'Send either Authorization or x-api-key, not both');
@@ -55,13 +69,13 @@ export async function authenticate(
     if (!policy.allowApiKey) {
       throw new AppError('permission_denied', 'API keys cannot be used on this route; sign in instead');
     }
+    if (policy.checkedInStatement && credentials.keyCheckable) {
+      return { via: 'unchecked_api_key', apiKeyHash: apiKeyHashOf(apiKey) };
+    }
     const principal = await resolveApiKey(deps.db, apiKey, { withWallet: policy.readsWallet === true });
     const anyOf = policy.permission === undefined ? [] : [policy.permission].flat();
     if (anyOf.length > 0 && !anyOf.some((permission) => hasPermission(principal, permission))) {
-      const named = anyOf.map((permission) => `"${permission}"`).join(' or ');
-      throw new AppError('permission_denied', `This API key lacks the ${named} permission`, {
-        extensions: { required_permission: anyOf.length === 1 ? anyOf[0] : anyOf },
-      });
+      throw lacksPermission(anyOf);
     }
     return principal;
   }

@@ -23,12 +23,36 @@ export type Principal =
       readonly via: 'api_key';
       readonly userId: string;
       readonly apiKeyId: string;
+      /** SHA-256 of the key: what names it before it is looked up (its rate limit's counter). */
+      readonly apiKeyHash: Buffer;
       readonly permissions: readonly Permission[];
       readonly wallet?: WalletSnapshot;
     };
 
+/**
+ * A well-formed API key not yet looked up, on a route whose own statement checks it (validity,
+ * revocation, expiry and permission: `AuthenticationPolicy.checkedInStatement`), so that the
+ * request is one round trip. Who it belongs to is known only once that statement has run.
+ */
+export interface UncheckedApiKey {
+  readonly via: 'unchecked_api_key';
+  /** SHA-256 of the key, as stored. */
+  readonly apiKeyHash: Buffer;
+}
+
 export function hasPermission(principal: Principal, permission: Permission): boolean {
   return principal.via === 'jwt' || principal.permissions.includes(permission);
+}
+
+/**
+ * The refusal of an API key that holds none of `anyOf`: `403 permission_denied`, naming them in
+ * `required_permission` (one, or the list).
+ */
+export function lacksPermission(anyOf: readonly Permission[]): AppError {
+  const named = anyOf.map((permission) => `"${permission}"`).join(' or ');
+  return new AppError('permission_denied', `This API key lacks the ${named} permission`, {
+    extensions: { required_permission: anyOf.length === 1 ? anyOf[0] : anyOf },
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from '../auth/authenticate.ts';
-import type { Principal } from '../auth/permissions.ts';
+import type { Principal, UncheckedApiKey } from '../auth/permissions.ts';
 import {
   CSRF_HEADER,
   cookieCount,
@@ -83,6 +83,16 @@ export function registerAuthentication(
   app: FastifyInstance,
   deps: { db: Queryable; jwtSecret: Uint8Array; countFailedApiKey: FailedApiKeyCounter },
 ): void {
+  /**
+   * Only refused keys are counted: a request that sent `x-api-key` and was answered `401` (and,
+   * past the address's allowance, answered `429` instead, which this then throws).
+   */
+  const countIfKeyRefused = async (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+    if (request.headers['x-api-key'] !== undefined && error instanceof AppError && error.status === 401) {
+      await deps.countFailedApiKey(request, reply);
+    }
+  };
+
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionToken', null);
 
@@ -103,6 +113,18 @@ export function registerAuthentication(
     if (policy.permission) schema['x-required-permission'] = policy.permission;
     schema.description = [schema.description, `**Access:** ${access}`].filter(Boolean).join('\n\n');
     route.schema = schema;
+    if (policy.checkedInStatement) {
+      // The handler's statement checks the key, so its refusals are counted as the hook's are.
+      const handler = route.handler;
+      route.handler = async function checkingKeyInStatement(request, reply) {
+        try {
+          return await handler.call(this, request, reply);
+        } catch (error) {
+          await countIfKeyRefused(request, reply, error);
+          throw error;
+        }
+      };
+    }
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -117,20 +139,28 @@ export function registerAuthentication(
       refuseCrossSite(request, session, deps.jwtSecret);
       request.sessionToken = session;
     }
+    // An Idempotency-Key is scoped by user, so such a request needs its key's user before its statement.
+    const keyCheckable = request.headers['idempotency-key'] === undefined;
     try {
-      request.principal = await authenticate({ authorization, apiKey, session }, policy, deps);
+      request.principal = await authenticate({ authorization, apiKey, session, keyCheckable }, policy, deps);
     } catch (error) {
-      // Only refused keys are counted (and, past the allowance, answered 429 instead of 401).
-      if (apiKey !== undefined && error instanceof AppError && error.status === 401) {
-        await deps.countFailedApiKey(request, reply);
-      }
+      await countIfKeyRefused(request, reply, error);
       throw error;
     }
   });
 }
 
-/** The principal of a protected route's request; reaching a handler without one is a bug. */
-export function principalOf(request: FastifyRequest): Principal {
+/** The caller behind a protected route's request; reaching a handler without one is a bug. */
+export function callerOf(request: FastifyRequest): Principal | UncheckedApiKey {
   if (!request.principal) throw new Error(`Route ${request.routeOptions.url} has no auth policy`);
   return request.principal;
+}
+
+/** The principal of a protected route's request, its credentials checked. */
+export function principalOf(request: FastifyRequest): Principal {
+  const caller = callerOf(request);
+  if (caller.via === 'unchecked_api_key') {
+    throw new Error(`Route ${request.routeOptions.url} checks its key in its statement: use callerOf`);
+  }
+  return caller;
 }

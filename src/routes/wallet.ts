@@ -1,10 +1,15 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/client.ts';
-import { principalOf } from '../http/authentication.ts';
+import { callerOf, principalOf } from '../http/authentication.ts';
 import { replyWithOutcome, requestIdempotency } from '../http/idempotent-reply.ts';
-import { IDEMPOTENCY_KEY_PATTERN, runIdempotent, type StoredResponse } from '../idempotency/store.ts';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  type IdempotentOutcome,
+  runIdempotent,
+  type StoredResponse,
+} from '../idempotency/store.ts';
 import { DEFAULT_PAGE_SIZE, listWalletHistory, MAX_PAGE_SIZE } from '../ledger/history.ts';
-import { type TransferResult, transfer } from '../ledger/transfer.ts';
+import { type TransferResult, transfer, transferByApiKey } from '../ledger/transfer.ts';
 import { getWalletOfPrincipal } from '../ledger/wallets.ts';
 import { countPosting } from '../observability/metrics.ts';
 
@@ -133,17 +138,26 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (
 
   app.post(
     '/wallet/transfer',
-    { config: { auth: { allowApiKey: true, permission: 'transfer' } }, schema: transferSchema },
+    // `wallet_transfer_by_api_key` checks the key's `transfer` permission with the key itself.
+    {
+      config: { auth: { allowApiKey: true, permission: 'transfer', checkedInStatement: true } },
+      schema: transferSchema,
+    },
     async (request, reply) => {
-      const { userId } = principalOf(request);
-      const idempotency = requestIdempotency(request, userId, transferAnswer);
-      const outcome = await runIdempotent(db, idempotency, (tx) =>
-        transfer(tx, {
-          senderUserId: userId,
-          recipientWalletNumber: request.body.wallet_number,
-          amount: BigInt(request.body.amount),
-        }),
-      );
+      const caller = callerOf(request);
+      const order = {
+        recipientWalletNumber: request.body.wallet_number,
+        amount: BigInt(request.body.amount),
+      };
+      const outcome: IdempotentOutcome<TransferResult> =
+        caller.via === 'unchecked_api_key'
+          ? {
+              replayed: false,
+              result: await transferByApiKey(db, { ...order, apiKeyHash: caller.apiKeyHash }),
+            }
+          : await runIdempotent(db, requestIdempotency(request, caller.userId, transferAnswer), (tx) =>
+              transfer(tx, { ...order, senderUserId: caller.userId }),
+            );
       if ('result' in outcome) countPosting('transfer', outcome.result.amount);
       return replyWithOutcome(reply, outcome, transferAnswer);
     },
