@@ -13,6 +13,7 @@
 -- (src/ledger/transfer.ts, src/auth/api-key-verify.ts).
 CREATE OR REPLACE FUNCTION wallet_transfer_by_api_key(p_key_hash bytea, p_recipient_wallet_number text, p_amount bigint, p_reference text)
 RETURNS TABLE (sender_balance bigint)
+ROWS 1
 LANGUAGE plpgsql AS $$
 DECLARE
   v_user uuid;
