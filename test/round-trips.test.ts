@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.ts';
 import { createKeyAt } from './support/api-keys.ts';
 import { startTestApp, type TestApp, type TestUser } from './support/app.ts';
 import { onPostgres } from './support/database.ts';
 import { expectProblem, json } from './support/http.ts';
 import { fundWallet } from './support/ledger.ts';
+import { deliverPaystackEvent, startTestPaystack, type TestPaystack } from './support/paystack.ts';
 
 // Issue #15, item 5: a keyed balance read, and a keyed transfer without an Idempotency-Key, is one
 // round trip to PostgreSQL (the key's check and the work in one statement), with no cache that
@@ -30,18 +32,22 @@ function statementText(query: unknown): string {
   return typeof query === 'object' && query !== null && 'text' in query ? String(query.text) : '';
 }
 
+/** What the app's background workers (outgoing webhooks, reconciler) read, in this process too. */
+const BACKGROUND = /webhook_deliveries|outbox_events|"deposits"|withdrawals/;
+
 /**
  * The statements the service sent to PostgreSQL while `request` ran, leaving out those of the
- * app's background workers (outgoing webhooks, reconciler), which run in this process too.
+ * app's background workers (`background`).
  */
 async function statementsDuring(
   request: () => Promise<Response>,
+  background = BACKGROUND,
 ): Promise<{ response: Response; statements: string[] }> {
   const original = pg.Client.prototype.query;
   const statements: string[] = [];
   pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
     const text = statementText(args[0]);
-    if (!/webhook_deliveries|outbox_events|"deposits"|withdrawals/.test(text)) statements.push(text);
+    if (!background.test(text)) statements.push(text);
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   try {
@@ -100,11 +106,12 @@ describe.skipIf(!onPostgres)('round trips to PostgreSQL', () => {
     // with hash joins over whole tables: 5 times slower in the bench's database.
     const key: string = (await createKeyAt(t.url, alice, { permissions: ['read'] })).api_key;
     const hash = createHash('sha256').update(key).digest('hex');
-    const result = await t.db.execute(
+    const rows = await queryRows<Record<string, unknown>>(
+      t.db,
       sql.raw(`explain (format json) select * from api_key_use('\\x${hash}'::bytea) k
                  left join wallets w on w.user_id = k.key_user_id`),
     );
-    const plan = JSON.stringify(result.rows);
+    const plan = JSON.stringify(rows);
     expect(plan).toContain('"Function Name":"api_key_use"');
     expect(plan).toMatch(/"Node Type":"Function Scan"[^}]*"Plan Rows":1[,}]/);
   });
@@ -120,6 +127,57 @@ describe.skipIf(!onPostgres)('round trips to PostgreSQL', () => {
       await fetch(`${t.url}/wallet/balance`, { headers: { 'x-api-key': key } }),
       401,
       'api_key_revoked',
+    );
+  });
+});
+
+describe.skipIf(!onPostgres)('round trips of a Paystack webhook', () => {
+  let paystack: TestPaystack;
+  let app: TestApp;
+  let payer: TestUser;
+
+  beforeAll(async () => {
+    paystack = await startTestPaystack();
+    // The reconciler's first pass comes one interval (5 minutes) after the start: none runs here,
+    // so only the outgoing webhook worker's statements are left out of the count.
+    app = await startTestApp({
+      env: { PAYSTACK_SECRET_KEY: paystack.secretKey, PAYSTACK_BASE_URL: paystack.url },
+    });
+    payer = await app.createUser();
+  });
+  afterAll(async () => {
+    await app.close();
+    await paystack.close();
+  });
+
+  it('credits a pending deposit paid as asked in one statement', async () => {
+    const started = await fetch(`${app.url}/wallet/deposit`, {
+      method: 'POST',
+      headers: { ...payer.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 5_000 }),
+    });
+    expect(started.status).toBe(201);
+    const { reference } = await json(started);
+
+    const credit = () =>
+      deliverPaystackEvent(app.url, paystack.secretKey, 'charge.success', {
+        status: 'success',
+        reference,
+        amount: 5_000,
+        currency: 'NGN',
+      });
+    const credited = await statementsDuring(credit, /webhook_deliveries|outbox_events/);
+    expect(credited.response.status).toBe(200);
+    expect(credited.statements, credited.statements.join('\n---\n')).toHaveLength(1);
+    expect(credited.statements[0]).toContain('deposit_claim_credit');
+    expect((await json(await fetch(`${app.url}/wallet/balance`, { headers: payer.auth }))).balance).toBe(
+      5_000,
+    );
+
+    // A redelivery finds nothing to claim and tells why in a transaction of its own: nothing moves.
+    expect((await credit()).status).toBe(200);
+    expect((await json(await fetch(`${app.url}/wallet/balance`, { headers: payer.auth }))).balance).toBe(
+      5_000,
     );
   });
 });

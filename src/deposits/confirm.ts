@@ -1,7 +1,7 @@
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import { type Database, retryTransaction } from '../db/client.ts';
 import { deposits } from '../db/schema.ts';
-import { creditDeposit } from '../ledger/deposits.ts';
+import { claimAndCreditDeposit, creditDeposit } from '../ledger/deposits.ts';
 import { emitDepositsFailed } from '../notifications/outbox.ts';
 import { countPosting } from '../observability/metrics.ts';
 
@@ -14,7 +14,9 @@ export type DepositConfirmation =
   | { kind: 'flagged'; reference: string; reason: string };
 
 /**
- * Marks a deposit successful and credits the wallet in one database transaction. The state change
+ * Marks a deposit successful and credits the wallet in one database statement when the payment
+ * matches a deposit that can be claimed (`claimAndCreditDeposit`), and otherwise, to tell an
+ * unknown, credited or mismatched deposit apart, in one transaction. The state change
  * is a guarded update (`… where status = 'pending' or (status = 'failed' and flagged_reason is
  * null)`): of concurrent duplicates, one takes the row and the rest wait for its commit, find it
  * successful and credit nothing. The ledger's unique reference would refuse a second credit even so.
@@ -28,6 +30,12 @@ export async function confirmDeposit(
   payment: { reference: string; amount: bigint; currency: string },
 ): Promise<DepositConfirmation> {
   const { reference, amount, currency } = payment;
+  // The common case, a pending deposit paid as asked, is one statement.
+  const credited = await retryTransaction(() => claimAndCreditDeposit(db, payment));
+  if (credited) {
+    countPosting('deposit', amount);
+    return { kind: 'credited', reference, amount, previouslyFailed: credited.previouslyFailed };
+  }
   const confirmation = await retryTransaction(() =>
     db.transaction(async (tx): Promise<DepositConfirmation> => {
       const [claimed] = await tx
