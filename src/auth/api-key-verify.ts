@@ -1,18 +1,22 @@
 import { eq, sql } from 'drizzle-orm';
-import { databaseErrorCode, preparedPerDatabase, type Queryable } from '../db/client.ts';
-import { accounts, wallets } from '../db/schema.ts';
+import { preparedPerDatabase, type Queryable } from '../db/client.ts';
+import { accounts, apiKeys, wallets } from '../db/schema.ts';
 import { AppError, invariant } from '../errors.ts';
 import { debtAccounts, WALLET_COLUMNS, walletFromRow } from '../ledger/wallets.ts';
 import { hashApiKey, isWellFormedApiKey } from './api-key-format.ts';
 import type { Permission, Principal, WalletSnapshot } from './permissions.ts';
 
+function unknownKey(): AppError {
+  return new AppError('invalid_api_key', 'The API key is not recognised');
+}
+
 /**
- * The refusals of the `api_key_use` database function (`src/ledger/sql/07_api_key_use.sql`) by
- * SQLSTATE, for every statement that checks a key through it: `401 invalid_api_key`,
- * `api_key_revoked`, `api_key_expired`.
+ * The refusals of an API key by SQLSTATE: as `api_key_use` (`src/ledger/sql/07_api_key_use.sql`)
+ * raises them in a keyed transfer, and as `api_key_refusal` names them to the credential check:
+ * `401 invalid_api_key`, `api_key_revoked`, `api_key_expired`.
  */
 export const API_KEY_REFUSALS: Readonly<Record<string, () => AppError>> = {
-  WL011: () => new AppError('invalid_api_key', 'The API key is not recognised'),
+  WL011: unknownKey,
   WL012: () => new AppError('api_key_revoked', 'The API key has been revoked'),
   WL013: () => new AppError('api_key_expired', 'The API key has expired; roll it over for a new one'),
 };
@@ -26,16 +30,27 @@ export function apiKeyHashOf(key: string): Buffer {
   return hashApiKey(key);
 }
 
-/** The columns `api_key_use` answers, as read from it under the alias `k`. */
+/**
+ * A key's row as every keyed request checks it: its refusal and whether its use is to be recorded
+ * come from the database functions that hold those rules (`api_key_refusal`, `api_key_use_due`),
+ * which PostgreSQL inlines, so the statement stays a plain lookup by the hash's unique index.
+ */
 const KEY_COLUMNS = {
-  id: sql<string>`k.api_key_id`,
-  userId: sql<string>`k.key_user_id`,
-  permissions: sql<string[]>`k.key_permissions`,
+  id: apiKeys.id,
+  userId: apiKeys.userId,
+  permissions: apiKeys.permissions,
+  refusal: sql<string | null>`api_key_refusal(${apiKeys.revokedAt}, ${apiKeys.expiresAt})`,
+  useDue: sql<boolean>`api_key_use_due(${apiKeys.lastUsedAt})`,
 };
-const keyUse = sql`api_key_use(${sql.placeholder('keyHash')}) k`;
 
 /** Runs on every request made with an API key, so it is prepared once. */
-const apiKeyByHash = preparedPerDatabase((db) => db.select(KEY_COLUMNS).from(keyUse).prepare('api_key_use'));
+const apiKeyByHash = preparedPerDatabase((db) =>
+  db
+    .select(KEY_COLUMNS)
+    .from(apiKeys)
+    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
+    .prepare('api_key_by_hash'),
+);
 
 /**
  * The same, with the owner's wallet read in the same statement, for routes that read it: a keyed
@@ -45,28 +60,38 @@ const apiKeyByHash = preparedPerDatabase((db) => db.select(KEY_COLUMNS).from(key
 const apiKeyWithWalletByHash = preparedPerDatabase((db) =>
   db
     .select({ ...KEY_COLUMNS, ...WALLET_COLUMNS })
-    .from(keyUse)
-    .leftJoin(wallets, sql`${wallets.userId} = k.key_user_id`)
+    .from(apiKeys)
+    .leftJoin(wallets, eq(wallets.userId, apiKeys.userId))
     .leftJoin(accounts, eq(accounts.id, wallets.accountId))
     .leftJoin(debtAccounts, eq(debtAccounts.id, wallets.debtAccountId))
-    .prepare('api_key_use_with_wallet'),
+    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
+    .prepare('api_key_with_wallet_by_hash'),
 );
 
-/** Runs `statement`, turning the refusals of `api_key_use` into theirs (`API_KEY_REFUSALS`). */
-async function checkingKey<T>(statement: Promise<T>): Promise<T> {
-  try {
-    return await statement;
-  } catch (error) {
-    const refusal = API_KEY_REFUSALS[databaseErrorCode(error) ?? ''];
-    if (refusal) throw refusal();
-    throw error;
+interface KeyRow {
+  id: string;
+  userId: string;
+  permissions: string[];
+  refusal: string | null;
+  useDue: boolean;
+}
+
+/** The key's refusal (`API_KEY_REFUSALS`), if any, else its use recorded when due. */
+async function checkKeyRow(db: Queryable, row: KeyRow | undefined): Promise<KeyRow> {
+  if (row === undefined) throw unknownKey();
+  if (row.refusal !== null) {
+    const refusal = API_KEY_REFUSALS[row.refusal];
+    invariant(refusal !== undefined, `api_key_refusal's ${row.refusal} is a key refusal`);
+    throw refusal();
   }
+  if (row.useDue) await db.execute(sql`select api_key_record_use(${row.id}::uuid)`);
+  return row;
 }
 
 /**
- * Turns a presented API key into its owner's principal in one statement (`api_key_use`), or says
- * precisely why not: `401 invalid_api_key` (malformed or unknown), `api_key_revoked` or
- * `api_key_expired`. The statement refreshes the key's `last_used_at` at most once a minute. With
+ * Turns a presented API key into its owner's principal in one statement, or says precisely why
+ * not: `401 invalid_api_key` (malformed or unknown), `api_key_revoked` or `api_key_expired`.
+ * Records the key's use (`last_used_at`) at most once a minute, in a second statement then. With
  * `withWallet`, the principal carries the owner's wallet, read in the same statement.
  */
 export async function resolveApiKey(
@@ -75,16 +100,16 @@ export async function resolveApiKey(
   options: { withWallet?: boolean } = {},
 ): Promise<Principal> {
   const keyHash = apiKeyHashOf(key);
-  let row: { id: string; userId: string; permissions: string[] } | undefined;
+  let row: KeyRow;
   let wallet: WalletSnapshot | undefined;
   if (options.withWallet) {
-    const [found] = await checkingKey(apiKeyWithWalletByHash(db).execute({ keyHash }));
-    row = found;
+    const [found] = await apiKeyWithWalletByHash(db).execute({ keyHash });
+    row = await checkKeyRow(db, found);
     wallet = found === undefined ? undefined : walletFromRow(found);
   } else {
-    [row] = await checkingKey(apiKeyByHash(db).execute({ keyHash }));
+    const [found] = await apiKeyByHash(db).execute({ keyHash });
+    row = await checkKeyRow(db, found);
   }
-  invariant(row !== undefined, 'api_key_use answers one row or raises');
   return {
     via: 'api_key',
     userId: row.userId,
@@ -96,14 +121,13 @@ export async function resolveApiKey(
 }
 
 /**
- * Records a use of the key whose hash is `keyHash` (its `last_used_at`, at most once a minute),
- * for a statement that checked the key and was then refused, undoing its own record with it.
- * Refusals of the key itself are ignored: there is no use to record.
+ * Records a use of the key whose hash is `keyHash` (its `last_used_at`, when due), for a statement
+ * that checked the key and was then refused, undoing its own record with it. A key that is itself
+ * refused has no use to record.
  */
 export async function recordApiKeyUse(db: Queryable, keyHash: Buffer): Promise<void> {
-  try {
-    await apiKeyByHash(db).execute({ keyHash });
-  } catch (error) {
-    if (API_KEY_REFUSALS[databaseErrorCode(error) ?? ''] === undefined) throw error;
+  const [found] = await apiKeyByHash(db).execute({ keyHash });
+  if (found !== undefined && found.refusal === null && found.useDue) {
+    await db.execute(sql`select api_key_record_use(${found.id}::uuid)`);
   }
 }
