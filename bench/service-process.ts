@@ -1,6 +1,7 @@
 // The service under test as production runs it, and the floor server beside it, each a child
 // process of the bench so that its memory and CPU can be read by pid.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type NodeServer, startNodeServer } from '../harness/node-server.ts';
 
 export type ServiceProcess = NodeServer;
@@ -9,11 +10,14 @@ export type ServiceProcess = NodeServer;
 const OUTPUT_LIMIT = 64 * 1024;
 
 /**
- * The node flags of `npm run start:prod` (its heap limits), read from package.json so the bench
- * measures the process production runs; the bench starts node itself to sample that pid's memory.
+ * The node flags of `npm run start:prod` (its heap limits), read from the package.json of
+ * `checkout`, so the bench measures the process production runs; the bench starts node itself to
+ * sample that pid's memory.
  */
-export function productionNodeFlags(): string[] {
-  const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+export function productionNodeFlags(checkout = '.'): string[] {
+  const manifest = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
   const words = (manifest.scripts['start:prod'] ?? '').trim().split(/\s+/);
   if (words[0] !== 'node' || words.at(-1) !== 'dist/server.js') {
     throw new Error(`start:prod is not "node [flags] dist/server.js": ${manifest.scripts['start:prod']}`);

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../harness/free-port.ts';
+import { productionNodeFlags } from './service-process.ts';
 
 const MAX_CONNECTIONS = 1_000;
 const MAX_BYTES = 1_040_000;
@@ -150,22 +151,18 @@ async function main(): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const start = () =>
-    spawn(
-      process.execPath,
-      ['--max-old-space-size=96', '--max-semi-space-size=8', join(dir, 'dist/server.js')],
-      {
-        cwd: dir,
-        env: {
-          ...process.env,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          DATA_DIR: dataDir,
-          LOG_LEVEL: 'warn',
-          ...(database ? { DATABASE_URL: database.url } : {}),
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
+    spawn(process.execPath, [...productionNodeFlags(dir), join(dir, 'dist/server.js')], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        ...(database ? { DATABASE_URL: database.url } : {}),
       },
-    );
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   let service: ReturnType<typeof start> | undefined;
   try {
     const first = start();
