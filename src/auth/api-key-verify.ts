@@ -76,6 +76,11 @@ interface KeyRow {
   useDue: boolean;
 }
 
+/** Records a use of the key `row` when `api_key_use_due` said it is due, in a statement of its own. */
+async function recordUseIfDue(db: Queryable, row: KeyRow): Promise<void> {
+  if (row.useDue) await db.execute(sql`select api_key_record_use(${row.id}::uuid)`);
+}
+
 /** The key's refusal (`API_KEY_REFUSALS`), if any, else its use recorded when due. */
 async function checkKeyRow(db: Queryable, row: KeyRow | undefined): Promise<KeyRow> {
   if (row === undefined) throw unknownKey();
@@ -84,7 +89,7 @@ async function checkKeyRow(db: Queryable, row: KeyRow | undefined): Promise<KeyR
     invariant(refusal !== undefined, `api_key_refusal's ${row.refusal} is a key refusal`);
     throw refusal();
   }
-  if (row.useDue) await db.execute(sql`select api_key_record_use(${row.id}::uuid)`);
+  await recordUseIfDue(db, row);
   return row;
 }
 
@@ -127,7 +132,5 @@ export async function resolveApiKey(
  */
 export async function recordApiKeyUse(db: Queryable, keyHash: Buffer): Promise<void> {
   const [found] = await apiKeyByHash(db).execute({ keyHash });
-  if (found !== undefined && found.refusal === null && found.useDue) {
-    await db.execute(sql`select api_key_record_use(${found.id}::uuid)`);
-  }
+  if (found !== undefined && found.refusal === null) await recordUseIfDue(db, found);
 }
