@@ -59,6 +59,16 @@ async function statementsDuring(
   }
 }
 
+/** PostgreSQL's plan of `query` (given the key's stored hash as a bytea literal), as JSON text. */
+async function planOf(query: (keyHash: string) => string, key: string): Promise<string> {
+  const hash = `'\\x${createHash('sha256').update(key).digest('hex')}'::bytea`;
+  const rows = await queryRows<Record<string, unknown>>(
+    t.db,
+    sql.raw(`explain (format json) ${query(hash)}`),
+  );
+  return JSON.stringify(rows);
+}
+
 describe.skipIf(!onPostgres)('round trips to PostgreSQL', () => {
   it('a balance read is one statement, by API key and by token, and shows the balance as it is', async () => {
     const key: string = (await createKeyAt(t.url, alice, { permissions: ['read', 'transfer'] })).api_key;
@@ -105,13 +115,10 @@ describe.skipIf(!onPostgres)('round trips to PostgreSQL', () => {
     // Left at PostgreSQL's guess of 1,000 rows for a function, a statement that joined the key
     // check to the owner's wallet was planned with hash joins over whole tables: 5 times slower.
     const key: string = (await createKeyAt(t.url, alice, { permissions: ['read'] })).api_key;
-    const hash = createHash('sha256').update(key).digest('hex');
-    const rows = await queryRows<Record<string, unknown>>(
-      t.db,
-      sql.raw(`explain (format json) select * from api_key_use('\\x${hash}'::bytea) k
-                 left join wallets w on w.user_id = k.key_user_id`),
+    const plan = await planOf(
+      (hash) => `select * from api_key_use(${hash}) k left join wallets w on w.user_id = k.key_user_id`,
+      key,
     );
-    const plan = JSON.stringify(rows);
     expect(plan).toContain('"Function Name":"api_key_use"');
     expect(plan).toMatch(/"Node Type":"Function Scan"[^}]*"Plan Rows":1[,}]/);
   });
@@ -124,13 +131,11 @@ describe.skipIf(!onPostgres)('round trips to PostgreSQL', () => {
     );
     const [read] = keyed.statements;
     expect(read).toContain('api_key_refusal(');
-    const hash = createHash('sha256').update(key).digest('hex');
-    const rows = await queryRows<Record<string, unknown>>(
-      t.db,
-      sql.raw(`explain (format json) select api_key_refusal(k.revoked_at, k.expires_at),
-                 api_key_use_due(k.last_used_at) from api_keys k where k.key_hash = '\\x${hash}'::bytea`),
+    const plan = await planOf(
+      (hash) => `select api_key_refusal(k.revoked_at, k.expires_at), api_key_use_due(k.last_used_at)
+                   from api_keys k where k.key_hash = ${hash}`,
+      key,
     );
-    const plan = JSON.stringify(rows);
     expect(plan).not.toContain('Function Scan');
     expect(plan).not.toMatch(/api_key_refusal|api_key_use_due/);
   });
