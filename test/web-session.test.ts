@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../harness/free-port.ts';
 import { csrfTokenOf } from '../src/auth/session.ts';
 import { users, wallets } from '../src/db/schema.ts';
 import { loggerOptions } from '../src/http/logging.ts';
@@ -11,8 +10,8 @@ import { fundWallet } from './support/ledger.ts';
 import {
   answerAtProvider,
   finishSignIn,
-  startTestOidcProvider,
-  type TestOidcProvider,
+  type SignInTestSetup,
+  startAppWithProvider,
 } from './support/sign-in.ts';
 
 // The web wallet's session (SPEC "The web wallet"): the callback of a flow started at /auth/web
@@ -22,27 +21,17 @@ import {
 
 const SESSION = 'wallet_session';
 
+let setup: SignInTestSetup;
 let t: TestApp;
-let provider: TestOidcProvider;
 /** Everything the app logs, at its most verbose, to show no session or CSRF token is in it. */
 let log = '';
 /** Every session token and CSRF token the tests send or receive. */
 const secretsSeen = new Set<string>();
 
 beforeAll(async () => {
-  const port = await freePort();
-  const redirectUri = `http://127.0.0.1:${port}/auth/google/callback`;
-  provider = await startTestOidcProvider([redirectUri]);
-  t = await startTestApp({
-    port,
-    env: {
-      GOOGLE_ISSUER: provider.issuer,
-      GOOGLE_CLIENT_ID: provider.client.clientId,
-      GOOGLE_CLIENT_SECRET: provider.client.clientSecret,
-      GOOGLE_REDIRECT_URI: redirectUri,
-      // So a test can say the request came over https, as a TLS-terminating proxy does.
-      TRUST_PROXY: 'true',
-    },
+  setup = await startAppWithProvider({
+    // So a test can say the request came over https, as a TLS-terminating proxy does.
+    env: { TRUST_PROXY: 'true' },
     deps: {
       logger: loggerOptions(
         'trace',
@@ -55,12 +44,10 @@ beforeAll(async () => {
       ),
     },
   });
+  t = setup.t;
 });
 
-afterAll(async () => {
-  await t.close();
-  await provider.stop();
-});
+afterAll(() => setup.close());
 
 /** The cookies a response sets, by name, each with its attributes as sent. */
 function setCookies(response: Response): Map<string, string> {

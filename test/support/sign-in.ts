@@ -50,8 +50,16 @@ export interface SignInTestSetup {
   close(): Promise<void>;
 }
 
-/** An app whose Google settings point at a dev provider running as a separate server. */
-export async function startAppWithProvider(): Promise<SignInTestSetup> {
+/**
+ * An app whose Google settings point at a dev provider running as a separate server, with `env`
+ * and `deps` of the test's own besides.
+ */
+export async function startAppWithProvider(
+  options: {
+    env?: Record<string, string>;
+    deps?: NonNullable<Parameters<typeof startTestApp>[0]>['deps'];
+  } = {},
+): Promise<SignInTestSetup> {
   const port = await freePort();
   const redirectUri = `http://127.0.0.1:${port}/auth/google/callback`;
   const provider = await startTestOidcProvider([redirectUri]);
@@ -62,7 +70,9 @@ export async function startAppWithProvider(): Promise<SignInTestSetup> {
       GOOGLE_CLIENT_ID: provider.client.clientId,
       GOOGLE_CLIENT_SECRET: provider.client.clientSecret,
       GOOGLE_REDIRECT_URI: redirectUri,
+      ...options.env,
     },
+    ...(options.deps === undefined ? {} : { deps: options.deps }),
   });
   return {
     t,
