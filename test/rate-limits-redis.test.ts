@@ -40,6 +40,8 @@ interface Instances {
   list: Instance[];
   /** What the instances logged, one parsed JSON object per line. */
   logLines(): Record<string, unknown>[];
+  /** The lines of `logLines` whose message starts with `start`. */
+  logged(start: string): Record<string, unknown>[];
   createUser(): Promise<TestUser>;
   close(): Promise<void>;
 }
@@ -68,13 +70,15 @@ async function startInstances(count: number, env: Record<string, string>): Promi
     });
     list.push({ app, url: await app.listen({ port: 0, host: '127.0.0.1' }) });
   }
+  const logLines = () =>
+    log
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   return {
     list,
-    logLines: () =>
-      log
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    logLines,
+    logged: (start) => logLines().filter((line) => String(line.msg).startsWith(start)),
     createUser() {
       return createTestUser(
         database.handle.db,
@@ -106,6 +110,13 @@ async function instances(count: number, env: Record<string, string> = {}): Promi
   const set = await startInstances(count, env);
   started.push(set);
   return set;
+}
+/** One instance, with `env`, as `a` beside the set's own helpers. */
+async function oneInstance(env: Record<string, string>): Promise<Instances & { a: Instance }> {
+  const set = await instances(1, env);
+  const [a] = set.list;
+  if (!a) throw new Error('one instance expected');
+  return { ...set, a };
 }
 afterEach(async () => {
   for (const set of started.splice(0)) await set.close();
@@ -163,12 +174,12 @@ describe.runIf(await sharedRedisForTests())('rate limits shared through Redis', 
   });
 
   it('says at start that limits are shared, without the password of the URL', async () => {
-    const { logLines } = await instances(1, {
+    const { logLines, logged } = await instances(1, {
       REDIS_URL: 'redis://wallet:not-the-real-password@127.0.0.1:6379',
     });
     const text = JSON.stringify(logLines());
     expect(text).not.toContain('not-the-real-password');
-    const start = logLines().filter((line) => String(line.msg).startsWith('rate limits are'));
+    const start = logged('rate limits are');
     expect(start).toHaveLength(1);
     expect(start[0]?.msg).toBe(
       'rate limits are shared by every instance through Redis at redis://wallet:[Redacted]@127.0.0.1:6379',
@@ -181,7 +192,7 @@ describe('rate limits without Redis', () => {
     const {
       list: [a, b],
       createUser,
-      logLines,
+      logged,
     } = await instances(2);
     if (!a || !b) throw new Error('two instances expected');
     const user = await createUser();
@@ -190,7 +201,7 @@ describe('rate limits without Redis', () => {
     }
     await expectRateLimited(await balance(a.url, user.auth));
     await expectRateLimited(await balance(b.url, user.auth));
-    const start = logLines().filter((line) => String(line.msg).startsWith('rate limits are'));
+    const start = logged('rate limits are');
     // One line per instance started.
     expect(start.map((line) => line.msg)).toEqual([
       'rate limits are counted per instance (in memory): N instances allow N times each limit; set REDIS_URL to share them',
@@ -209,16 +220,9 @@ describe.runIf(redisServerForTests())('with a Redis the test starts, kills and p
     const password = `pw-${randomBytes(8).toString('hex')}`;
     redis = await startOwnRedis(password);
     const own = redis;
-    const {
-      list: [a],
-      createUser,
-      logLines,
-    } = await instances(1, { REDIS_URL: own.url });
-    if (!a) throw new Error('one instance expected');
-    const outageLines = () =>
-      logLines().filter((line) => String(line.msg).startsWith('Redis unreachable')).length;
-    const recoveryLines = () =>
-      logLines().filter((line) => String(line.msg).startsWith('Redis reachable again')).length;
+    const { a, createUser, logLines, logged } = await oneInstance({ REDIS_URL: own.url });
+    const outageLines = () => logged('Redis unreachable').length;
+    const recoveryLines = () => logged('Redis reachable again').length;
 
     const before = await createUser();
     for (let i = 0; i < 5; i++) expect((await balance(a.url, before.auth)).status).toBe(200);
@@ -239,7 +243,7 @@ describe.runIf(redisServerForTests())('with a Redis the test starts, kills and p
       await expectProblem(await balance(base, keyAuth(generateApiKey('test').key)), 401, 'invalid_api_key');
     }
     expect(outageLines()).toBe(1);
-    const warning = logLines().find((line) => String(line.msg).startsWith('Redis unreachable'));
+    const warning = logged('Redis unreachable')[0];
     expect(warning?.level).toBe(40);
 
     await own.start();
@@ -250,19 +254,14 @@ describe.runIf(redisServerForTests())('with a Redis the test starts, kills and p
     await expectRateLimited(await balance(a.url, after.auth));
     expect(outageLines()).toBe(1);
     expect(recoveryLines()).toBe(1);
-    expect(logLines().find((line) => String(line.msg).startsWith('Redis reachable again'))?.level).toBe(30);
+    expect(logged('Redis reachable again')[0]?.level).toBe(30);
     expect(JSON.stringify(logLines())).not.toContain(password);
   });
 
   it('lets requests through when Redis hangs, each after the command timeout, and counts again when it answers', async () => {
     const own = await startOwnRedis(`pw-${randomBytes(8).toString('hex')}`);
     try {
-      const {
-        list: [a],
-        createUser,
-        logLines,
-      } = await instances(1, { REDIS_URL: own.url });
-      if (!a) throw new Error('one instance expected');
+      const { a, createUser, logged } = await oneInstance({ REDIS_URL: own.url });
       const user = await createUser();
       for (let i = 0; i < 5; i++) expect((await balance(a.url, user.auth)).status).toBe(200);
       await expectRateLimited(await balance(a.url, user.auth));
@@ -271,16 +270,14 @@ describe.runIf(redisServerForTests())('with a Redis the test starts, kills and p
       // The connection stays up and nothing answers: each count times out and the request goes on.
       const hung = await Promise.all(Array.from({ length: 4 }, () => balance(a.url, user.auth)));
       expect(hung.map((response) => response.status)).toEqual([200, 200, 200, 200]);
-      const warnings = logLines().filter((line) => String(line.msg).startsWith('Redis unreachable'));
+      const warnings = logged('Redis unreachable');
       expect(warnings).toHaveLength(1);
       expect(String(warnings[0]?.reason)).toMatch(/timed out/i);
 
       own.resume();
       // The counts survived the pause: the user is still over the limit, and that is noticed again.
       await waitFor(async () => (await balance(a.url, user.auth)).status === 429);
-      expect(logLines().filter((line) => String(line.msg).startsWith('Redis reachable again'))).toHaveLength(
-        1,
-      );
+      expect(logged('Redis reachable again')).toHaveLength(1);
     } finally {
       await own.close();
     }
@@ -306,18 +303,13 @@ describe.runIf(redisServerForTests())('with a Redis the test starts, kills and p
     const own = await startOwnRedis(password);
     await own.kill();
     try {
-      const {
-        list: [a],
-        createUser,
-        logLines,
-      } = await instances(1, { REDIS_URL: own.url });
-      if (!a) throw new Error('one instance expected');
-      expect(logLines().filter((line) => String(line.msg).startsWith('Redis unreachable'))).toHaveLength(1);
+      const { a, createUser, logged } = await oneInstance({ REDIS_URL: own.url });
+      expect(logged('Redis unreachable')).toHaveLength(1);
       const user = await createUser();
       for (let i = 0; i < 7; i++) expect((await balance(a.url, user.auth)).status).toBe(200);
 
       await own.start();
-      await waitFor(() => logLines().some((line) => String(line.msg).startsWith('Redis reachable again')));
+      await waitFor(() => logged('Redis reachable again').length > 0);
       const later = await createUser();
       for (let i = 0; i < 5; i++) expect((await balance(a.url, later.auth)).status).toBe(200);
       await expectRateLimited(await balance(a.url, later.auth));
