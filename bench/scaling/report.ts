@@ -37,6 +37,13 @@ const range = (values: number[], digits = 2) => {
   return low === high ? low : `${low}–${high}`;
 };
 
+/** Runs grouped by their client count, in the order the counts first appear. */
+function byClients<Run extends { clients: number }>(runs: readonly Run[]): Map<number, Run[]> {
+  const groups = new Map<number, Run[]>();
+  for (const run of runs) groups.set(run.clients, [...(groups.get(run.clients) ?? []), run]);
+  return groups;
+}
+
 function sizeTable(result: SizeResult): string[] {
   const lines = [
     `Ledger at ${int(result.entries)} entries (${int(result.transfers)} transfers):`,
@@ -100,8 +107,7 @@ export function printReport(report: {
     '|---:|---:|---|---|---|---:|---:|',
   );
   for (const r of results) {
-    for (const clients of [...new Set(r.posting.map((p) => p.clients))]) {
-      const runs = r.posting.filter((p) => p.clients === clients);
+    for (const [clients, runs] of byClients(r.posting)) {
       out.push(
         `| ${int(r.entries)} | ${clients} | ${runs.map((p) => int(p.transfer.tps)).join(', ')} | ${runs
           .map((p) => int(p.tpcb.tps))
@@ -133,8 +139,7 @@ export function printReport(report: {
     '|---:|---:|---|---|---|---|---|---|',
   );
   for (const r of results) {
-    for (const clients of [...new Set(r.reads.map((p) => p.clients))]) {
-      const runs = r.reads.filter((p) => p.clients === clients);
+    for (const [clients, runs] of byClients(r.reads)) {
       out.push(
         `| ${int(r.entries)} | ${clients} | ${runs.map((p) => int(p.history.tps)).join(', ')} | ${runs
           .map((p) => int(p.balance.tps))
