@@ -37,6 +37,15 @@ export function Field(props) {
 }
 
 /**
+ * An amount typed in naira (`parseNaira` reads it): a `Field` with the decimal keypad on phones.
+ * @param {{ id: string, value: string, onInput: (value: string) => void, error?: string | null,
+ *   hint: string }} props
+ */
+export function AmountField(props) {
+  return html`<${Field} label="Amount in naira" inputMode="decimal" ...${props} />`;
+}
+
+/**
  * A message for the whole form (an error no single field owns), announced when it appears.
  * @param {{ error: string | null | undefined }} props
  */

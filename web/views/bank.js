@@ -2,7 +2,16 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call } from '../api.js';
 import { useAttempt } from '../attempt.js';
 import { formatNaira, parseNaira } from '../money.js';
-import { ConfirmActions, Field, FormError, focusFirstProblem, Heading, html, placeProblem } from '../ui.js';
+import {
+  AmountField,
+  ConfirmActions,
+  Field,
+  FormError,
+  focusFirstProblem,
+  Heading,
+  html,
+  placeProblem,
+} from '../ui.js';
 
 /**
  * @typedef {{ id: string, bank_code: string, bank_name: string, account_number: string,
@@ -290,8 +299,8 @@ function WithdrawForm({ accounts }) {
       </select>
       ${errors.bank_account_id ? html`<p class="error" id="bank_account_id-error">${errors.bank_account_id}</p>` : null}
     </div>
-    <${Field} id="withdraw_amount" label="Amount in naira" hint="₦100.00 to ₦10,000,000.00; Paystack’s fee is added"
-      inputMode="decimal" value=${amount} onInput=${(/** @type {string} */ value) => {
+    <${AmountField} id="withdraw_amount" hint="₦100.00 to ₦10,000,000.00; Paystack’s fee is added"
+      value=${amount} onInput=${(/** @type {string} */ value) => {
         setAmount(value);
         setErrors({});
       }} error=${errors.amount} />

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call, newIdempotencyKey, outcomeUnknown } from '../api.js';
 import { formatNaira, parseNaira } from '../money.js';
-import { Field, FormError, focusFirstProblem, Heading, html, placeProblem } from '../ui.js';
+import { AmountField, FormError, focusFirstProblem, Heading, html, placeProblem } from '../ui.js';
 
 /**
  * Deposits this tab started, kept across the trip to the checkout page and back, one list per
@@ -198,11 +198,9 @@ export function DepositView({ session }) {
     <${Heading}>Deposit</${Heading}>
     <form class="card" onSubmit=${submit} noValidate ref=${form}>
       <p>Add money with a card or bank transfer on Paystack’s checkout page; you come back here after paying.</p>
-      <${Field}
+      <${AmountField}
         id="amount"
-        label="Amount in naira"
         hint=${`From ${formatNaira(MIN_DEPOSIT_KOBO)} to ${formatNaira(MAX_DEPOSIT_KOBO)}, for example 5,000.00`}
-        inputMode="decimal"
         value=${amount}
         onInput=${(/** @type {string} */ value) => {
           setAmount(value);

@@ -3,6 +3,7 @@ import { call } from '../api.js';
 import { useAttempt } from '../attempt.js';
 import { formatNaira, parseNaira, walletNumberProblem } from '../money.js';
 import {
+  AmountField,
   ConfirmActions,
   Field,
   FormError,
@@ -149,11 +150,9 @@ export function SendView() {
         }}
         error=${errors.wallet_number ?? numberProblem}
       />
-      <${Field}
+      <${AmountField}
         id="amount"
-        label="Amount in naira"
         hint="For example 2,500.00"
-        inputMode="decimal"
         value=${amount}
         onInput=${(/** @type {string} */ value) => {
           setAmount(value);
